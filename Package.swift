@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Release builds link the Swift stdlib statically so a Lambda `bootstrap` starts fast and alone.
+let staticStdlib: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+
+/// One executable per handler: each is a Lambda `bootstrap`, a gateway child process and a local `--event` runner.
+func function(_ name: String, dependencies: [Target.Dependency] = []) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: ["Runtime"] + dependencies,
+        path: "Sources/Functions/\(name)",
+        linkerSettings: staticStdlib
+    )
+}
+
+let package = Package(
+    name: "platform",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "health", targets: ["health"]),
+        .executable(name: "gateway", targets: ["gateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(
+            name: "Runtime",
+            dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]
+        ),
+        function("health"),
+
+        // The local gateway: development and tests only, never deployed.
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "Runtime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "gateway",
+            dependencies: ["Gateway", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/GatewayCommand"
+        ),
+
+        // A handler that misbehaves on request, to prove the runtime and gateway; never shipped.
+        .executableTarget(name: "runtime-fixture", dependencies: ["Runtime"], path: "Tests/Fixtures/runtime-fixture"),
+
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Runtime"]),
+    ]
+)

@@ -1,0 +1,114 @@
+#include "ccurl.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ccurl_handle {
+    CURL *easy;
+};
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static void global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+ccurl_handle *ccurl_handle_new(void) {
+    pthread_once(&global_once, global_init);
+    ccurl_handle *handle = calloc(1, sizeof(ccurl_handle));
+    if (!handle) return NULL;
+    handle->easy = curl_easy_init();
+    if (!handle->easy) { free(handle); return NULL; }
+    return handle;
+}
+
+void ccurl_handle_free(ccurl_handle *handle) {
+    if (!handle) return;
+    curl_easy_cleanup(handle->easy);
+    free(handle);
+}
+
+static int append(char **buffer, size_t *length, size_t *capacity, const char *data, size_t size) {
+    if (*length + size + 1 > *capacity) {
+        size_t wanted = *capacity ? *capacity : 1024;
+        while (wanted < *length + size + 1) wanted *= 2;
+        char *grown = realloc(*buffer, wanted);
+        if (!grown) return 0;
+        *buffer = grown;
+        *capacity = wanted;
+    }
+    memcpy(*buffer + *length, data, size);
+    *length += size;
+    (*buffer)[*length] = 0;
+    return 1;
+}
+
+static size_t on_body(char *data, size_t size, size_t count, void *context) {
+    ccurl_response *response = context;
+    size_t total = size * count;
+    return append(&response->body, &response->body_length, &response->body_capacity, data, total) ? total : 0;
+}
+
+static size_t on_header(char *data, size_t size, size_t count, void *context) {
+    ccurl_response *response = context;
+    size_t total = size * count;
+    // A new status line (after a 100 Continue or a redirect) starts a new header block.
+    if (total >= 5 && memcmp(data, "HTTP/", 5) == 0) response->headers_length = 0;
+    return append(&response->headers, &response->headers_length, &response->headers_capacity, data, total) ? total : 0;
+}
+
+int ccurl_perform(ccurl_handle *handle,
+                  const char *method,
+                  const char *url,
+                  const char *const *headers, size_t header_count,
+                  const void *body, size_t body_length,
+                  long timeout_ms, long connect_timeout_ms,
+                  ccurl_response *response) {
+    memset(response, 0, sizeof(*response));
+    CURL *easy = handle->easy;
+    // Reset keeps live connections, so the next request reuses the socket.
+    curl_easy_reset(easy);
+
+    struct curl_slist *list = NULL;
+    for (size_t i = 0; i < header_count; i++) list = curl_slist_append(list, headers[i]);
+    // Without this libcurl waits for "100 Continue" before sending bodies over 1 KiB.
+    list = curl_slist_append(list, "Expect:");
+
+    curl_easy_setopt(easy, CURLOPT_URL, url);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, response);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, response);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, response->error);
+
+    if (strcmp(method, "GET") == 0) {
+        curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    } else if (strcmp(method, "HEAD") == 0) {
+        curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    } else {
+        if (strcmp(method, "POST") != 0) curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(easy, CURLOPT_POST, 1L);
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_length);
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body_length ? body : "");
+    }
+
+    CURLcode code = curl_easy_perform(easy);
+    curl_slist_free_all(list);
+    response->curl_code = (int)code;
+    if (code == CURLE_OK) {
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response->status);
+    } else if (response->error[0] == 0) {
+        strncpy(response->error, curl_easy_strerror(code), sizeof(response->error) - 1);
+    }
+    return (int)code;
+}
+
+void ccurl_response_free(ccurl_response *response) {
+    free(response->body);
+    free(response->headers);
+    response->body = NULL;
+    response->headers = NULL;
+}

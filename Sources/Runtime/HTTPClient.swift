@@ -1,0 +1,88 @@
+import CCurl
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A request for `HTTPClient`.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    /// Milliseconds; 0 waits forever (the Runtime API's `next` must never time out on the client side).
+    public var timeoutMilliseconds: Int
+
+    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [], timeoutMilliseconds: Int = 30_000) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    /// Header names lowercased; a repeated header keeps its last value.
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+public struct HTTPTransportError: Error, CustomStringConvertible {
+    /// libcurl's CURLcode.
+    public let code: Int
+    public let message: String
+    public var description: String { "HTTP transport error \(code): \(message)" }
+}
+
+/// A blocking HTTP/1.1 client on one libcurl easy handle, reused so the connection stays alive.
+/// Not thread-safe: one owner at a time (the runtime loop owns one; concurrent callers make their own).
+public final class HTTPClient {
+    private let handle: OpaquePointer
+
+    public init() {
+        guard let handle = ccurl_handle_new() else { fatalError("libcurl could not create an easy handle") }
+        self.handle = handle
+    }
+
+    deinit { ccurl_handle_free(handle) }
+
+    public func send(_ request: HTTPRequest) throws(HTTPTransportError) -> HTTPResponse {
+        var response = ccurl_response()
+        defer { ccurl_response_free(&response) }
+        let lines = request.headers.map { "\($0.name): \($0.value)" }
+        let code = withCStringArray(lines) { headers in
+            request.body.withUnsafeBytes { body in
+                ccurl_perform(
+                    handle, request.method, request.url, headers, lines.count,
+                    body.baseAddress, body.count, request.timeoutMilliseconds, 10_000, &response)
+            }
+        }
+        guard code == 0 else {
+            throw HTTPTransportError(code: Int(code), message: withUnsafeBytes(of: response.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
+        }
+        let body = response.body.map { Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: response.body_length)) } ?? []
+        let headerBlock = response.headers.map { String(cString: $0) } ?? ""
+        return HTTPResponse(status: response.status, headers: parseHeaders(headerBlock), body: body)
+    }
+}
+
+private func parseHeaders(_ block: String) -> [String: String] {
+    var headers: [String: String] = [:]
+    for line in block.split(separator: "\r\n") {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+        headers[name] = String(value)
+    }
+    return headers
+}
+
+private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let pointers = strings.map { strdup($0) }
+    defer { pointers.forEach { free($0) } }
+    let constPointers = pointers.map { UnsafePointer($0) }
+    return constPointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

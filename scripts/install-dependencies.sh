@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need and this machine lacks: Debian packages (libpq,
+# libcurl, OpenSSL headers, the PostgreSQL server) and PyPI tools (moto's AWS API server,
+# cfn-lint). Does nothing, and asks no registry, when everything is present.
+set -euo pipefail
+
+debian_packages=(libpq-dev libcurl4-openssl-dev libssl-dev postgresql pkg-config)
+missing=()
+for package in "${debian_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+python_missing=()
+python3 -c 'import moto.server, flask_cors' 2>/dev/null || python_missing+=("moto[server]")
+command -v cfn-lint >/dev/null 2>&1 || python_missing+=("cfn-lint")
+if [ ${#python_missing[@]} -gt 0 ]; then
+  echo "installing PyPI packages: ${python_missing[*]}" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "${python_missing[@]}"
+fi
