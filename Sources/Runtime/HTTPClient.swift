@@ -3,8 +3,9 @@ import CCurl
 import Glibc
 #endif
 
+extension HTTPClient {
 /// A request for `HTTPClient`.
-public struct HTTPRequest: Sendable {
+public struct Request: Sendable {
     public var method: String
     public var url: String
     public var headers: [(name: String, value: String)]
@@ -21,13 +22,14 @@ public struct HTTPRequest: Sendable {
     }
 }
 
-public struct HTTPResponse: Sendable {
+public struct Response: Sendable {
     public var status: Int
     /// Header names lowercased; a repeated header keeps its last value.
     public var headers: [String: String]
     public var body: [UInt8]
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
 }
 
 public struct HTTPTransportError: Error, CustomStringConvertible {
@@ -49,7 +51,7 @@ public final class HTTPClient {
 
     deinit { ccurl_handle_free(handle) }
 
-    public func send(_ request: HTTPRequest) throws(HTTPTransportError) -> HTTPResponse {
+    public func send(_ request: Request) throws(HTTPTransportError) -> Response {
         var response = ccurl_response()
         defer { ccurl_response_free(&response) }
         let lines = request.headers.map { "\($0.name): \($0.value)" }
@@ -65,7 +67,7 @@ public final class HTTPClient {
         }
         let body = response.body.map { Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: response.body_length)) } ?? []
         let headerBlock = response.headers.map { String(cString: $0) } ?? ""
-        return HTTPResponse(status: response.status, headers: parseHeaders(headerBlock), body: body)
+        return Response(status: response.status, headers: parseHeaders(headerBlock), body: body)
     }
 }
 

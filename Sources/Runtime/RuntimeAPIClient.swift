@@ -83,18 +83,18 @@ public final class RuntimeAPIClient {
         return requestID
     }
 
-    private func send(_ method: String, _ path: String, body: [UInt8] = [], errorType: String? = nil, timeout: Int = 30_000) throws(RuntimeAPIError) -> HTTPResponse {
+    private func send(_ method: String, _ path: String, body: [UInt8] = [], errorType: String? = nil, timeout: Int = 30_000) throws(RuntimeAPIError) -> HTTPClient.Response {
         var headers: [(name: String, value: String)] = []
         if method == "POST" { headers.append(("Content-Type", "application/json")) }
         if let errorType { headers.append(("Lambda-Runtime-Function-Error-Type", errorType)) }
         do {
-            return try http.send(HTTPRequest(method: method, url: base + path, headers: headers, body: body, timeoutMilliseconds: timeout))
+            return try http.send(HTTPClient.Request(method: method, url: base + path, headers: headers, body: body, timeoutMilliseconds: timeout))
         } catch {
             throw .transport(error)
         }
     }
 
-    private func expectAccepted(_ response: HTTPResponse) throws(RuntimeAPIError) {
+    private func expectAccepted(_ response: HTTPClient.Response) throws(RuntimeAPIError) {
         guard response.status == 202 else {
             throw .unexpectedStatus(path: "answer", status: response.status, body: String(decoding: response.body, as: UTF8.self))
         }

@@ -1,0 +1,85 @@
+import Foundation
+import Yams
+
+public struct TemplateError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Reads the functions, their HTTP routes and schedules from the SAM template that also deploys
+/// them, so local and deployed routing cannot drift apart.
+public enum Template {
+    public static func load(path: String) throws -> [FunctionDefinition] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw TemplateError(description: "cannot read template \(path)")
+        }
+        return try parse(text)
+    }
+
+    public static func parse(_ text: String) throws -> [FunctionDefinition] {
+        // CloudFormation's short-form tags (!Ref, !Sub, ...) are kept as plain values, not refused.
+        guard let root = try Yams.load(yaml: text) as? [String: Any] else {
+            throw TemplateError(description: "the template is not a YAML mapping")
+        }
+        let globals = (root["Globals"] as? [String: Any])?["Function"] as? [String: Any] ?? [:]
+        guard let resources = root["Resources"] as? [String: Any] else { throw TemplateError(description: "the template has no Resources") }
+
+        var functions: [FunctionDefinition] = []
+        for (logicalID, value) in resources.sorted(by: { $0.key < $1.key }) {
+            guard let resource = value as? [String: Any], resource["Type"] as? String == "AWS::Serverless::Function" else { continue }
+            let properties = resource["Properties"] as? [String: Any] ?? [:]
+            guard let codeURI = properties["CodeUri"] as? String,
+                  let executable = codeURI.split(separator: "/").last.map(String.init) else {
+                throw TemplateError(description: "\(logicalID) has no CodeUri naming its executable")
+            }
+            var routes: [HTTPRoute] = []
+            var schedules: [Schedule] = []
+            for (eventName, eventValue) in (properties["Events"] as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                guard let event = eventValue as? [String: Any], let type = event["Type"] as? String else { continue }
+                let eventProperties = event["Properties"] as? [String: Any] ?? [:]
+                switch type {
+                case "HttpApi":
+                    guard let method = eventProperties["Method"] as? String, let path = eventProperties["Path"] as? String else {
+                        throw TemplateError(description: "\(logicalID).\(eventName): an HttpApi event needs Method and Path")
+                    }
+                    routes.append(HTTPRoute(method: method.uppercased(), path: path))
+                case "Schedule", "ScheduleV2":
+                    guard let expression = (eventProperties["Schedule"] ?? eventProperties["ScheduleExpression"]) as? String else {
+                        throw TemplateError(description: "\(logicalID).\(eventName): a Schedule event needs a Schedule expression")
+                    }
+                    let enabled = (eventProperties["Enabled"] as? Bool) ?? ((eventProperties["State"] as? String).map { $0 == "ENABLED" } ?? true)
+                    schedules.append(Schedule(name: eventName, expression: expression, intervalSeconds: Schedule.interval(of: expression),
+                                              input: eventProperties["Input"] as? String, enabled: enabled))
+                default:
+                    continue
+                }
+            }
+            functions.append(FunctionDefinition(
+                logicalID: logicalID, executable: executable,
+                timeoutSeconds: integer(properties["Timeout"] ?? globals["Timeout"]) ?? 3,
+                memoryMegabytes: integer(properties["MemorySize"] ?? globals["MemorySize"]) ?? 128,
+                environment: literalVariables(globals).merging(literalVariables(properties)) { $1 },
+                routes: routes, schedules: schedules))
+        }
+        return functions
+    }
+
+    private static func integer(_ value: Any?) -> Int? {
+        if let value = value as? Int { return value }
+        return (value as? String).flatMap { Int($0) }
+    }
+
+    /// Only literal values; references (`!Ref`, `!GetAtt`) resolve on AWS, not here.
+    private static func literalVariables(_ properties: [String: Any]) -> [String: String] {
+        let variables = ((properties["Environment"] as? [String: Any])?["Variables"] as? [String: Any]) ?? [:]
+        var literal: [String: String] = [:]
+        for (name, value) in variables {
+            switch value {
+            case let string as String: literal[name] = string
+            case let number as Int: literal[name] = String(number)
+            case let flag as Bool: literal[name] = String(flag)
+            default: continue
+            }
+        }
+        return literal
+    }
+}
