@@ -60,5 +60,7 @@ let package = Package(
 
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Runtime"]),
+        // Drives the built executables (gateway, functions, fixture) as a user would.
+        .testTarget(name: "EndToEndTests", dependencies: ["Runtime"]),
     ]
 )

@@ -24,6 +24,10 @@ actor FunctionPool {
     private var inFlight: [String: Int] = [:]  // request id → slot
     private var callers: [String: CheckedContinuation<InvocationOutcome, Never>] = [:]
     private var failedInit: [Int: FunctionError] = [:]
+    /// Slots whose process is running. A `next` can arrive from a process that already died (its
+    /// request was in flight); it must not be handed an event, nor hold up shutdown.
+    private var liveSlots: Set<Int> = []
+    private var closed = false
 
     init(definition: FunctionDefinition, slotCount: Int, killSlot: @escaping @Sendable (Int) -> Void) {
         self.definition = definition
@@ -42,6 +46,7 @@ actor FunctionPool {
         if failedInit.count == slotCount, let error = failedInit.values.first {
             return .functionError(error)
         }
+        if closed { return .crashed("was stopped with the gateway") }
         return await withCheckedContinuation { continuation in
             callers[requestID] = continuation
             dispatch(pending)
@@ -54,6 +59,11 @@ actor FunctionPool {
 
     /// A slot's process asks for its next event; nil tells a process that is gone to stop asking.
     func next(slot: Int) async -> PendingInvocation? {
+        guard !closed, liveSlots.contains(slot) else { return nil }
+        // One process per slot: an older waiting `next` can only be a dead process's.
+        for (index, idle) in idleSlots.enumerated().reversed() where idle.slot == slot {
+            idleSlots.remove(at: index).continuation.resume(returning: nil)
+        }
         failedInit[slot] = nil
         if !queue.isEmpty {
             let pending = queue.removeFirst()
@@ -84,8 +94,24 @@ actor FunctionPool {
         }
     }
 
+    func processStarted(slot: Int) {
+        liveSlots.insert(slot)
+    }
+
+    /// The gateway is stopping: no more events; every waiting caller and process is let go.
+    func close() {
+        closed = true
+        idleSlots.forEach { $0.continuation.resume(returning: nil) }
+        idleSlots.removeAll()
+        queue.removeAll()
+        inFlight.removeAll()
+        callers.values.forEach { $0.resume(returning: .crashed("was stopped with the gateway")) }
+        callers.removeAll()
+    }
+
     /// The slot's process exited: its event (if any) failed with it, and its `next` is void.
     func processExited(slot: Int, status: String) {
+        liveSlots.remove(slot)
         for (index, idle) in idleSlots.enumerated().reversed() where idle.slot == slot {
             idleSlots.remove(at: index).continuation.resume(returning: nil)
         }

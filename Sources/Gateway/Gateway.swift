@@ -70,7 +70,11 @@ public struct Gateway: Sendable {
         services.append(ChildProcesses(supervisor: supervisor))
         services.append(ScheduleService(scheduler: Scheduler(pools: pools, intervalOverride: configuration.scheduleIntervalOverride, logger: logger)))
 
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet)
+        // A stuck connection must not keep a stopped gateway alive.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
+        groupConfiguration.maximumCancellationDuration = .seconds(2)
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
     }
 }

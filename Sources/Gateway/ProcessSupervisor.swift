@@ -30,10 +30,10 @@ actor ProcessSupervisor {
     static func key(_ function: FunctionDefinition, _ slot: Int) -> String { "\(function.logicalID)#\(slot)" }
 
     /// The slot's Runtime API is listening on `port`: start its process.
-    func slotListening(definition: FunctionDefinition, index: Int, pool: FunctionPool, port: Int) {
+    func slotListening(definition: FunctionDefinition, index: Int, pool: FunctionPool, port: Int) async {
         let key = Self.key(definition, index)
         slots[key] = Slot(definition: definition, index: index, pool: pool, port: port)
-        start(key)
+        await start(key)
     }
 
     func kill(function: FunctionDefinition, slot: Int) {
@@ -52,10 +52,13 @@ actor ProcessSupervisor {
             try? await Task.sleep(for: .milliseconds(20))
         }
         running.filter(\.isRunning).forEach { Foundation.kill($0.processIdentifier, SIGKILL) }
+        for slot in slots.values where slot.index == 0 { await slot.pool.close() }
     }
 
-    private func start(_ key: String) {
+    private func start(_ key: String) async {
         guard !stopping, var slot = slots[key] else { return }
+        // Before the process runs, so its first `next` finds the slot live.
+        await slot.pool.processStarted(slot: slot.index)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: buildDirectory).appendingPathComponent(slot.definition.executable)
         process.environment = childEnvironment(slot)
@@ -85,7 +88,7 @@ actor ProcessSupervisor {
         slots[key] = slot
         logger.warning("function process ended; restarting", metadata: ["function": "\(slot.definition.logicalID)", "slot": "\(slot.index)", "status": "\(status)"])
         try? await Task.sleep(for: slot.restartDelay)
-        start(key)
+        await start(key)
     }
 
     private func childEnvironment(_ slot: Slot) -> [String: String] {

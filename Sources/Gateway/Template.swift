@@ -16,8 +16,7 @@ public enum Template {
     }
 
     public static func parse(_ text: String) throws -> [FunctionDefinition] {
-        // CloudFormation's short-form tags (!Ref, !Sub, ...) are kept as plain values, not refused.
-        guard let root = try Yams.load(yaml: text) as? [String: Any] else {
+        guard let node = try Yams.compose(yaml: text), let root = plain(node) as? [String: Any] else {
             throw TemplateError(description: "the template is not a YAML mapping")
         }
         let globals = (root["Globals"] as? [String: Any])?["Function"] as? [String: Any] ?? [:]
@@ -61,6 +60,26 @@ public enum Template {
                 routes: routes, schedules: schedules))
         }
         return functions
+    }
+
+    /// A CloudFormation short-form function (`!Ref`, `!Sub`, `!GetAtt`): resolved on AWS only.
+    struct Intrinsic {
+        let tag: String
+    }
+
+    private static func plain(_ node: Node) -> Any {
+        let tag = node.tag.rawValue
+        if tag.hasPrefix("!"), tag != "!" { return Intrinsic(tag: tag) }
+        switch node {
+        case .mapping(let mapping):
+            var dictionary: [String: Any] = [:]
+            for (key, value) in mapping { dictionary[key.string ?? ""] = plain(value) }
+            return dictionary
+        case .sequence(let sequence):
+            return sequence.map(plain)
+        default:
+            return node.any
+        }
     }
 
     private static func integer(_ value: Any?) -> Int? {

@@ -33,6 +33,7 @@ struct GatewayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        unblockTerminationSignals()
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
         var logger = Logger(label: "gateway")

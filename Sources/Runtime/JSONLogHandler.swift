@@ -21,6 +21,12 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        let line = self.line(for: event)
+        // One write per line, so lines from concurrent tasks do not interleave.
+        line.withCString { _ = write(2, $0, strlen($0)) }
+    }
+
+    func line(for event: LogEvent) -> String {
         var line = "{\"time\":\"\(Self.timestamp())\",\"level\":\"\(event.level.rawValue)\",\"message\":"
         Self.appendQuoted(event.message.description, to: &line)
         var merged = metadata
@@ -32,8 +38,7 @@ public struct JSONLogHandler: LogHandler {
             Self.appendQuoted(value.description, to: &line)
         }
         line += "}\n"
-        // One write per line, so lines from concurrent tasks do not interleave.
-        line.withCString { _ = write(2, $0, strlen($0)) }
+        return line
     }
 
     static func appendQuoted(_ string: String, to line: inout String) {

@@ -11,6 +11,7 @@ import Logging
 /// exits 0, or prints the error JSON and exits 1.
 public enum Lambda {
     public static func run<Handler: LambdaHandler>(_ handler: Handler.Type) async -> Never {
+        unblockTerminationSignals()
         let environment = Environment()
         let functionName = environment["AWS_LAMBDA_FUNCTION_NAME"] ?? executableName()
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: logLevel(environment)) }
@@ -33,4 +34,14 @@ public enum Lambda {
         let name = (environment["AWS_LAMBDA_LOG_LEVEL"] ?? environment["LOG_LEVEL"])?.lowercased()
         return name.flatMap(Logger.Level.init(rawValue:)) ?? .info
     }
+}
+
+/// A process spawned from a thread that blocks signals (dispatch's worker threads do) inherits
+/// that mask; SIGTERM and SIGINT must reach us for the platform to stop us cleanly.
+public func unblockTerminationSignals() {
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGTERM)
+    sigaddset(&signals, SIGINT)
+    sigprocmask(SIG_UNBLOCK, &signals, nil)
 }

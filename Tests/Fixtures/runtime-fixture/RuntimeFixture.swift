@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FoundationEssentials
 import Runtime
 
 /// Misbehaves on request so tests can prove the runtime loop and the gateway. Never shipped.
@@ -11,6 +12,21 @@ struct RuntimeFixture: LambdaHandler {
         let value: String?
         let milliseconds: Int?
         let bytes: Int?
+
+        enum CodingKeys: String, CodingKey { case action, value, milliseconds, bytes, body }
+
+        /// A raw event, or an HTTP API event whose body is one (so the fixture can sit behind a route).
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let body = try container.decodeIfPresent(String.self, forKey: .body) {
+                self = try JSONDecoder().decode(Event.self, from: Data(body.utf8))
+                return
+            }
+            action = try container.decode(String.self, forKey: .action)
+            value = try container.decodeIfPresent(String.self, forKey: .value)
+            milliseconds = try container.decodeIfPresent(Int.self, forKey: .milliseconds)
+            bytes = try container.decodeIfPresent(Int.self, forKey: .bytes)
+        }
     }
 
     struct Output: Encodable, Sendable {
@@ -33,7 +49,7 @@ struct RuntimeFixture: LambdaHandler {
     }
 
     func handle(_ event: Event, context: LambdaContext) async throws -> Output {
-        context.logger.info("fixture", metadata: ["action": "\(event.action)"])
+        context.logger.info("fixture", metadata: ["action": "\(event.action)", "value": "\(event.value ?? "")"])
         switch event.action {
         case "fail":
             throw Refused(description: event.value ?? "refused on request")

@@ -1,0 +1,28 @@
+# The two commands of the quick start: `make run` and `make test`. Both install what is missing,
+# build, and start a private PostgreSQL under .local/ that they stop again on exit.
+SWIFT ?= swift
+PORT ?= 3000
+
+.PHONY: deps build run test bench package lint clean
+
+deps:
+	@scripts/install-dependencies.sh
+
+build: deps
+	$(SWIFT) build
+
+run: build
+	scripts/with-services.sh .build/debug/gateway --template infra/template.yaml --port $(PORT)
+
+test: deps
+	$(SWIFT) build --build-tests
+	scripts/with-services.sh --fresh scripts/test.sh
+
+bench: deps
+	bench/run.sh
+
+lint: deps
+	cfn-lint infra/*.yaml
+
+clean:
+	rm -rf .build .local

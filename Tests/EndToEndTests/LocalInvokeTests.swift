@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// `<function> --event FILE`: one invocation from a file, no server.
+@Suite struct LocalInvokeTests {
+    /// Every sample in events/ is a working example of its function (`name.json` or `name.case.json`).
+    @Test func everySampleEventRunsThroughItsFunction() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: "events").filter { $0.hasSuffix(".json") }.sorted()
+        #expect(!files.isEmpty)
+        for file in files {
+            let function = String(file.split(separator: ".")[0])
+            let result = try runExecutable(function, arguments: ["--event", "events/\(file)"])
+            #expect(result.status == 0, "\(file): \(result.standardOutput) \(result.standardError)")
+            let output = try jsonObject(result.standardOutput)
+            if let status = output["statusCode"] as? Int {
+                #expect((200..<300).contains(status), "\(file) answered \(status): \(output["body"] ?? "")")
+            }
+        }
+    }
+
+    @Test func readsTheEventFromStandardInput() throws {
+        let result = try runExecutable("runtime-fixture", standardInput: #"{"action":"echo","value":"piped"}"#)
+        #expect(result.status == 0)
+        #expect(try jsonObject(result.standardOutput)["value"] as? String == "piped")
+        // Logs go to standard error, so standard output is exactly the response.
+        #expect(result.standardError.contains("\"function\":\"runtime-fixture\""))
+    }
+
+    @Test func handlerErrorPrintsTheErrorJSONAndExitsNonZero() throws {
+        let result = try runExecutable("runtime-fixture", arguments: ["--event", "-"], standardInput: #"{"action":"fail","value":"denied"}"#)
+        #expect(result.status == 1)
+        let error = try jsonObject(result.standardOutput)
+        #expect(error["errorType"] as? String == "Function.Refused")
+        #expect(error["errorMessage"] as? String == "denied")
+    }
+
+    @Test func initErrorExitsNonZero() throws {
+        let result = try runExecutable("runtime-fixture", standardInput: #"{"action":"echo"}"#, environment: ["FIXTURE_FAIL_INIT": "1"])
+        #expect(result.status == 1)
+        #expect(try jsonObject(result.standardOutput)["errorType"] as? String == "Runtime.InitError")
+    }
+
+    @Test func missingEventFileIsAUsageError() throws {
+        let result = try runExecutable("health", arguments: ["--event", "events/does-not-exist.json"])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("does-not-exist.json"))
+        #expect(result.standardOutput.isEmpty)
+    }
+
+    @Test func anHTTPFunctionGivenANonHTTPEventSaysSo() throws {
+        let result = try runExecutable("health", standardInput: #"{"action":"echo"}"#)
+        #expect(result.status == 1)
+        #expect(try jsonObject(result.standardOutput)["errorType"] as? String == "Runtime.InvalidEvent")
+    }
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Every test, with the services that scripts/with-services.sh started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cfn-lint infra/*.yaml" >&2
+cfn-lint infra/*.yaml
+
+echo "== swift test" >&2
+PLATFORM_BIN_DIR=$(swift build --show-bin-path) swift test --skip-build 2>&1

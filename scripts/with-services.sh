@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs a command with the project's real services up, and stops them (by PID) when it ends:
+#   a private PostgreSQL cluster under .local/ (as the `postgres` user: initdb and postgres refuse
+#   to run as root), listening on 127.0.0.1 and a socket in .local/.
+# --fresh gives the command a new, empty cluster (tests); without it the cluster persists (make run).
+# Exports DATABASE_URL, PGHOST, PGPORT for the command.
+set -euo pipefail
+
+fresh=0
+if [ "${1:-}" = "--fresh" ]; then fresh=1; shift; fi
+[ $# -gt 0 ] || { echo "usage: $0 [--fresh] COMMAND..." >&2; exit 2; }
+
+project=$(cd "$(dirname "$0")/.." && pwd)
+if [ $fresh -eq 1 ]; then cluster="$project/.local/postgres-test"; else cluster="$project/.local/postgres"; fi
+data="$cluster/data"
+sockets="$cluster/run"
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$bindir/postgres" ] || { echo "PostgreSQL server not found; run scripts/install-dependencies.sh" >&2; exit 1; }
+
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+mkdir -p "$project/.local"
+if [ $fresh -eq 1 ]; then rm -rf "$cluster"; fi
+mkdir -p "$cluster"
+[ "$(id -u)" -ne 0 ] || chown postgres:postgres "$cluster"
+if ! as_postgres test -w "$cluster"; then
+  echo "the postgres user cannot write $cluster (is a parent folder closed to other users?)" >&2
+  exit 1
+fi
+if [ ! -f "$data/PG_VERSION" ]; then
+  as_postgres "$bindir/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$cluster/initdb.log" 2>&1 \
+    || { cat "$cluster/initdb.log" >&2; exit 1; }
+fi
+as_postgres mkdir -p "$sockets"
+
+port=${PGPORT_OVERRIDE:-$(free_port)}
+settings=(-c "listen_addresses=127.0.0.1" -c "port=$port" -c "unix_socket_directories=$sockets" -c "max_connections=200")
+# Test clusters are thrown away: durability costs time and buys nothing there.
+[ $fresh -eq 0 ] || settings+=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
+
+postgres_pid=""
+stop_services() {
+  if [ -n "$postgres_pid" ] && kill -0 "$postgres_pid" 2>/dev/null; then
+    kill -INT "$postgres_pid"  # fast shutdown
+    for _ in $(seq 1 100); do kill -0 "$postgres_pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+}
+trap stop_services EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+as_postgres "$bindir/pg_ctl" -D "$data" -l "$cluster/postgres.log" -o "${settings[*]}" -w -t 60 start >/dev/null \
+  || { tail -n 20 "$cluster/postgres.log" >&2; exit 1; }
+postgres_pid=$(head -n 1 "$data/postmaster.pid")
+
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+psql -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'platform'" | grep -q 1 \
+  || psql -X -q -d postgres -c "CREATE DATABASE platform"
+export PGDATABASE=platform
+export DATABASE_URL="postgresql://postgres@127.0.0.1:$port/platform"
+echo "postgres ready on 127.0.0.1:$port (pid $postgres_pid, data $data)" >&2
+
+# Not exec: the trap must run after the command to stop the servers.
+set +e
+"$@"
+status=$?
+exit $status
