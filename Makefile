@@ -18,6 +18,9 @@ test: deps
 	$(SWIFT) build --build-tests
 	scripts/with-services.sh --fresh scripts/test.sh
 
+package: deps
+	infra/package.sh
+
 bench: deps
 	bench/run.sh
 

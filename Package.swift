@@ -1,16 +1,15 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Release builds link the Swift stdlib statically so a Lambda `bootstrap` starts fast and alone.
-let staticStdlib: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+// Release builds (`make package`, `make bench`) pass `--static-swift-stdlib`, so a Lambda
+// `bootstrap` carries its Swift runtime and Foundation parts and loads no Swift shared library.
 
 /// One executable per handler: each is a Lambda `bootstrap`, a gateway child process and a local `--event` runner.
 func function(_ name: String, dependencies: [Target.Dependency] = []) -> Target {
     .executableTarget(
         name: name,
         dependencies: ["Runtime"] + dependencies,
-        path: "Sources/Functions/\(name)",
-        linkerSettings: staticStdlib
+        path: "Sources/Functions/\(name)"
     )
 }
 
@@ -57,6 +56,9 @@ let package = Package(
 
         // A handler that misbehaves on request, to prove the runtime and gateway; never shipped.
         .executableTarget(name: "runtime-fixture", dependencies: ["Runtime"], path: "Tests/Fixtures/runtime-fixture"),
+
+        // The runtime alone, for `make bench`; never shipped.
+        .executableTarget(name: "bench-noop", dependencies: ["Runtime"], path: "bench/noop-function"),
 
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Runtime"]),

@@ -66,18 +66,30 @@ public final class HTTPClient {
             throw HTTPTransportError(code: Int(code), message: withUnsafeBytes(of: response.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) })
         }
         let body = response.body.map { Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: response.body_length)) } ?? []
-        let headerBlock = response.headers.map { String(cString: $0) } ?? ""
-        return Response(status: response.status, headers: parseHeaders(headerBlock), body: body)
+        let headers = response.headers.map {
+            parseHeaders(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: response.headers_length))
+        } ?? [:]
+        return Response(status: response.status, headers: headers, body: body)
     }
 }
 
-private func parseHeaders(_ block: String) -> [String: String] {
+/// Header lines as bytes: `String` splitting is grapheme-aware (`\r\n` is one Character), which
+/// made parsing the dearest part of a warm invocation.
+private func parseHeaders(_ block: UnsafeBufferPointer<UInt8>) -> [String: String] {
     var headers: [String: String] = [:]
-    for line in block.split(separator: "\r\n") {
-        guard let colon = line.firstIndex(of: ":") else { continue }
-        let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-        headers[name] = String(value)
+    var lineStart = 0
+    while lineStart < block.count {
+        var lineEnd = lineStart
+        while lineEnd < block.count, block[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+        var contentEnd = lineEnd
+        if contentEnd > lineStart, block[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
+        if let colon = (lineStart..<contentEnd).first(where: { block[$0] == UInt8(ascii: ":") }) {
+            var valueStart = colon + 1
+            while valueStart < contentEnd, block[valueStart] == UInt8(ascii: " ") || block[valueStart] == UInt8(ascii: "\t") { valueStart += 1 }
+            let name = String(decoding: block[lineStart..<colon].lazy.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+            headers[name] = String(decoding: UnsafeBufferPointer(rebasing: block[valueStart..<contentEnd]), as: UTF8.self)
+        }
+        lineStart = lineEnd + 1
     }
     return headers
 }
