@@ -19,6 +19,7 @@ let package = Package(
     products: [
         .executable(name: "health", targets: ["health"]),
         .executable(name: "gateway", targets: ["gateway"]),
+        .executable(name: "migrate", targets: ["migrate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
@@ -35,6 +37,20 @@ let package = Package(
             dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]
         ),
         function("health"),
+
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // The RLS client: user and anonymous sessions, caller verification, typed rows.
+        .target(
+            name: "Database",
+            dependencies: ["CLibPQ", "Runtime", .product(name: "JWTKit", package: "jwt-kit")]
+        ),
+        // The service-role session and the migrator: only system functions and tools depend on it.
+        .target(name: "DatabaseService", dependencies: ["Database"]),
+        .executableTarget(
+            name: "migrate",
+            dependencies: ["DatabaseService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/MigrateCommand"
+        ),
 
         // The local gateway: development and tests only, never deployed.
         .target(

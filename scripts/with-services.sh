@@ -3,7 +3,8 @@
 #   a private PostgreSQL cluster under .local/ (as the `postgres` user: initdb and postgres refuse
 #   to run as root), listening on 127.0.0.1 and a socket in .local/.
 # --fresh gives the command a new, empty cluster (tests); without it the cluster persists (make run).
-# Exports DATABASE_URL, PGHOST, PGPORT for the command.
+# Applies infra/migrations with the built `migrate`. Exports DATABASE_URL (role authenticator),
+# MIGRATION_DATABASE_URL (the owner), PGHOST, PGPORT, PG_DATA_DIRECTORY, PG_BIN_DIRECTORY.
 set -euo pipefail
 
 fresh=0
@@ -44,6 +45,8 @@ settings=(-c "listen_addresses=127.0.0.1" -c "port=$port" -c "unix_socket_direct
 
 postgres_pid=""
 stop_services() {
+  # A test may have restarted the server: stop whichever postmaster holds the data folder now.
+  [ -f "$data/postmaster.pid" ] && postgres_pid=$(head -n 1 "$data/postmaster.pid")
   if [ -n "$postgres_pid" ] && kill -0 "$postgres_pid" 2>/dev/null; then
     kill -INT "$postgres_pid"  # fast shutdown
     for _ in $(seq 1 100); do kill -0 "$postgres_pid" 2>/dev/null || break; sleep 0.1; done
@@ -61,7 +64,11 @@ export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
 psql -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'platform'" | grep -q 1 \
   || psql -X -q -d postgres -c "CREATE DATABASE platform"
 export PGDATABASE=platform
-export DATABASE_URL="postgresql://postgres@127.0.0.1:$port/platform"
+# The owner applies the schema; functions connect as `authenticator` and act through sessions.
+export MIGRATION_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/platform"
+"${PLATFORM_BIN_DIR:-$project/.build/debug}/migrate" --directory "$project/infra/migrations"
+export DATABASE_URL="postgresql://authenticator@127.0.0.1:$port/platform"
+export PG_DATA_DIRECTORY="$data" PG_BIN_DIRECTORY="$bindir"
 echo "postgres ready on 127.0.0.1:$port (pid $postgres_pid, data $data)" >&2
 
 # Not exec: the trap must run after the command to stop the servers.

@@ -1,0 +1,122 @@
+import FoundationEssentials
+import JWTKit
+import Runtime
+
+/// Verifies the bearer token of a user-facing request: a Supabase GoTrue session JWT (HS256 with
+/// the project's JWT secret, or ES256 / RS256 keys from a JWKS URL), checking the signature and
+/// `exp`, `nbf`, `aud` and `iss`. Any failure is a 401 that says what was wrong, never echoing the token.
+public struct CallerVerifier: Sendable {
+    public struct Configuration: Sendable {
+        /// The project's JWT secret (HS256).
+        public var jwtSecret: String?
+        /// Where the project's public keys are (`https://<project>.supabase.co/auth/v1/.well-known/jwks.json`).
+        public var jwksURL: String?
+        /// Accepted `aud` values; GoTrue's sessions carry `authenticated`.
+        public var audiences: [String] = ["authenticated"]
+        /// Required `iss`, when set (GoTrue's is `https://<project>.supabase.co/auth/v1`).
+        public var issuer: String?
+        /// Clock skew tolerated on `exp` / `nbf`.
+        public var leewaySeconds: Double = 0
+
+        public init(jwtSecret: String? = nil, jwksURL: String? = nil, audiences: [String] = ["authenticated"], issuer: String? = nil) {
+            self.jwtSecret = jwtSecret
+            self.jwksURL = jwksURL
+            self.audiences = audiences
+            self.issuer = issuer
+        }
+
+        /// `SUPABASE_JWT_SECRET`, `SUPABASE_JWKS_URL`, `SUPABASE_JWT_AUDIENCE` (comma-separated), `SUPABASE_JWT_ISSUER`.
+        public init(environment: Environment) throws {
+            jwtSecret = environment["SUPABASE_JWT_SECRET"]
+            jwksURL = environment["SUPABASE_JWKS_URL"]
+            audiences = environment["SUPABASE_JWT_AUDIENCE"].map { $0.split(separator: ",").map(String.init) } ?? ["authenticated"]
+            issuer = environment["SUPABASE_JWT_ISSUER"]
+            guard jwtSecret != nil || jwksURL != nil else {
+                throw ConfigurationError(message: "set SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL to verify callers")
+            }
+        }
+    }
+
+    private let keys: JWTKeyCollection
+    private let configuration: Configuration
+    private let now: @Sendable () -> Date
+
+    /// Loads the keys now (init phase): a JWKS URL is fetched once per process.
+    public init(configuration: Configuration, now: @escaping @Sendable () -> Date = { Date() }) async throws {
+        let keys = JWTKeyCollection()
+        if let secret = configuration.jwtSecret {
+            await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        }
+        if let url = configuration.jwksURL {
+            let response = try HTTPClient().send(HTTPClient.Request(method: "GET", url: url, timeoutMilliseconds: 5000))
+            guard response.status == 200 || (url.hasPrefix("file:") && response.status == 0) else {
+                throw ConfigurationError(message: "JWKS at \(url) answered \(response.status)")
+            }
+            try await keys.add(jwksJSON: String(decoding: response.body, as: UTF8.self))
+        }
+        self.keys = keys
+        self.configuration = configuration
+        self.now = now
+    }
+
+    /// The caller of an HTTP request, from `Authorization: Bearer <token>`.
+    public func verify(_ request: APIGatewayV2Request) async throws(HTTPError) -> VerifiedClaims {
+        guard let header = request.header("authorization") else {
+            throw .unauthorized("an Authorization: Bearer token is required")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw .unauthorized("the Authorization header must be 'Bearer <token>'")
+        }
+        return try await verify(token: String(parts[1]).trimmingCharacters())
+    }
+
+    public func verify(token: String) async throws(HTTPError) -> VerifiedClaims {
+        let payload: SessionPayload
+        do {
+            payload = try await keys.verify(token, as: SessionPayload.self)
+        } catch {
+            throw .unauthorized("the access token is not valid: its signature or format was refused", error: "invalid_token")
+        }
+        let current = now()
+        guard current.timeIntervalSince1970 < payload.exp.value.timeIntervalSince1970 + configuration.leewaySeconds else {
+            throw .unauthorized("the access token has expired", error: "invalid_token")
+        }
+        if let notBefore = payload.nbf, current.timeIntervalSince1970 + configuration.leewaySeconds < notBefore.value.timeIntervalSince1970 {
+            throw .unauthorized("the access token is not valid yet", error: "invalid_token")
+        }
+        guard let audience = payload.aud, audience.value.contains(where: configuration.audiences.contains) else {
+            throw .unauthorized("the access token is not meant for this service (audience)", error: "invalid_token")
+        }
+        if let issuer = configuration.issuer, payload.iss?.value != issuer {
+            throw .unauthorized("the access token comes from another issuer", error: "invalid_token")
+        }
+        guard let userID = UUID(uuidString: payload.sub.value) else {
+            throw .unauthorized("the access token's subject is not a user", error: "invalid_token")
+        }
+        // The signature covers the payload segment, so its JSON is exactly what the issuer signed.
+        guard let json = Self.payloadJSON(of: token) else { throw .unauthorized("the access token is malformed", error: "invalid_token") }
+        return VerifiedClaims(userID: userID, json: json, sessionID: payload.session_id, expiresAt: payload.exp.value)
+    }
+
+    static func payloadJSON(of token: String) -> String? {
+        let segments = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard segments.count == 3 else { return nil }
+        var base64 = String(segments[1]).replacing("-", with: "+").replacing("_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64).map { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
+/// The claims checked here; every other claim passes through to `request.jwt.claims`.
+struct SessionPayload: JWTPayload {
+    let sub: SubjectClaim
+    let exp: ExpirationClaim
+    let nbf: NotBeforeClaim?
+    let aud: AudienceClaim?
+    let iss: IssuerClaim?
+    let session_id: String?
+
+    /// Time and audience are checked by `CallerVerifier` with its injectable clock.
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}

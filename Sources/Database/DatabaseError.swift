@@ -1,0 +1,40 @@
+/// What went wrong in the database, in the terms a handler acts on.
+public enum DatabaseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A unique constraint (SQLSTATE 23505): the thing already exists.
+    case conflict(String)
+    /// Row-level security or a missing privilege (42501): the caller may not do this.
+    case forbidden(String)
+    /// A check, not-null or foreign-key constraint, or a bad value (23xxx, 22xxx): invalid input.
+    case invalid(String)
+    /// Serialization failure or deadlock (40001, 40P01): retried by sessions, surfaced when retries run out.
+    case serializationFailure(String)
+    /// No connection to the server (or it was lost mid-request).
+    case unavailable(String)
+    /// A value in a row could not be read as the requested type.
+    case decoding(String)
+    /// Anything else, with its SQLSTATE.
+    case other(sqlState: String, message: String)
+
+    static func from(sqlState: String, message: String) -> DatabaseError {
+        switch sqlState {
+        case "23505": .conflict(message)
+        case "42501": .forbidden(message)
+        case "40001", "40P01": .serializationFailure(message)
+        case _ where sqlState.hasPrefix("23") || sqlState.hasPrefix("22"): .invalid(message)
+        case _ where sqlState.hasPrefix("08") || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03": .unavailable(message)
+        default: .other(sqlState: sqlState, message: message)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .conflict(let message): "conflict: \(message)"
+        case .forbidden(let message): "forbidden: \(message)"
+        case .invalid(let message): "invalid: \(message)"
+        case .serializationFailure(let message): "serialization failure: \(message)"
+        case .unavailable(let message): "database unavailable: \(message)"
+        case .decoding(let message): "decoding: \(message)"
+        case .other(let state, let message): "SQLSTATE \(state): \(message)"
+        }
+    }
+}

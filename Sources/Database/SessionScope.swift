@@ -1,0 +1,119 @@
+/// What every session kind shares: statements run inside a transaction whose first statement
+/// sets the role and the JWT claims (transaction-local, as PostgREST does), pipelined with the
+/// statements and COMMIT into one round trip.
+@_spi(Privileged) public struct SessionScope: Sendable {
+    let connection: Connection
+    let role: String
+    let claimsJSON: String
+    var cloudProvider: String?
+
+    init(connection: Connection, role: String, claimsJSON: String, cloudProvider: String? = nil) {
+        self.connection = connection
+        self.role = role
+        self.claimsJSON = claimsJSON
+        self.cloudProvider = cloudProvider
+    }
+
+    static let maximumAttempts = 3
+
+    var prologue: [Statement] {
+        [
+            Statement("BEGIN"),
+            Statement(
+                "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.cloud_provider', $3, true)",
+                role, claimsJSON, cloudProvider ?? ""),
+        ]
+    }
+
+    /// The statements in one transaction, in one round trip; retried on serialization failures.
+    public func batch(_ statements: [Statement]) async throws(DatabaseError) -> [QueryResult] {
+        var attempt = 1
+        while true {
+            await connection.lease()
+            do {
+                let results = try await connection.run(prologue + statements + [Statement("COMMIT")])
+                await connection.release()
+                return Array(results[2..<(2 + statements.count)])
+            } catch .serializationFailure(let message) {
+                await connection.release()
+                guard attempt < Self.maximumAttempts else { throw .serializationFailure(message) }
+                attempt += 1
+            } catch {
+                await connection.release()
+                throw error
+            }
+        }
+    }
+
+    public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?]) async throws(DatabaseError) -> QueryResult {
+        try await batch([Statement(sql, parameters: parameters)])[0]
+    }
+
+    /// A transaction whose statements depend on each other's results; `body` may run again on a
+    /// serialization failure, so it must not have effects outside the database.
+    public func transaction<T: Sendable>(_ body: (Transaction) async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            await connection.lease()
+            let transaction = Transaction(connection: connection, prologue: prologue)
+            do {
+                let value = try await body(transaction)
+                try await transaction.commit()
+                await connection.release()
+                return value
+            } catch DatabaseError.serializationFailure(let message) {
+                await transaction.abandon()
+                await connection.release()
+                guard attempt < Self.maximumAttempts else { throw DatabaseError.serializationFailure(message) }
+                attempt += 1
+            } catch {
+                await transaction.abandon()
+                await connection.release()
+                throw error
+            }
+        }
+    }
+}
+
+/// The statements of one open transaction. The role and claims are sent with its first statement.
+public final class Transaction: @unchecked Sendable {
+    private let connection: Connection
+    private var pending: [Statement]
+    private var open = false
+    private var failed = false
+
+    init(connection: Connection, prologue: [Statement]) {
+        self.connection = connection
+        self.pending = prologue
+    }
+
+    public func query(_ sql: String, _ parameters: (any PostgresEncodable)?...) async throws(DatabaseError) -> QueryResult {
+        try await batch([Statement(sql, parameters: parameters)])[0]
+    }
+
+    public func batch(_ statements: [Statement]) async throws(DatabaseError) -> [QueryResult] {
+        guard !failed else { throw .invalid("the transaction already failed") }
+        let prefix = pending
+        do {
+            let results = try await connection.run(prefix + statements)
+            pending = []
+            open = true
+            return Array(results[prefix.count...])
+        } catch {
+            failed = true  // the connection rolled it back
+            throw error
+        }
+    }
+
+    func commit() async throws(DatabaseError) {
+        guard open, !failed else { return }
+        _ = try await connection.run([Statement("COMMIT")])
+        open = false
+    }
+
+    func abandon() async {
+        guard open, !failed else { return }
+        _ = try? await connection.run([Statement("ROLLBACK")])
+        open = false
+    }
+}
