@@ -78,6 +78,10 @@ let package = Package(
 
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Runtime"]),
+        .testTarget(
+            name: "DatabaseTests",
+            dependencies: ["Database", "DatabaseService", "Runtime", .product(name: "JWTKit", package: "jwt-kit")]
+        ),
         // Drives the built executables (gateway, functions, fixture) as a user would.
         .testTarget(name: "EndToEndTests", dependencies: ["Runtime"]),
     ]

@@ -8,3 +8,6 @@ cfn-lint infra/*.yaml
 
 echo "== swift test" >&2
 PLATFORM_BIN_DIR=$(swift build --show-bin-path) swift test --skip-build 2>&1
+
+echo "== swift test: reconnect after a Postgres restart (alone, as it restarts the server)" >&2
+PLATFORM_RESTART_TESTS=1 PLATFORM_BIN_DIR=$(swift build --show-bin-path) swift test --skip-build --filter ReconnectTests 2>&1

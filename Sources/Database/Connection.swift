@@ -16,6 +16,7 @@ actor Connection {
     // Only touched inside the actor, and by deinit once nothing else can.
     nonisolated(unsafe) private var connection: OpaquePointer?
     private var prepared: [String: String] = [:]
+    private var preparedCount = 0
     private var leased = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
@@ -57,16 +58,19 @@ actor Connection {
     func run(_ statements: [Statement], prepare: Bool = true) throws(DatabaseError) -> [QueryResult] {
         let connection = try healthyConnection()
         var expected: [Expected] = []
+        var preparedHere: [String: String] = [:]
         for statement in statements {
             let values = statement.parameters.map { $0?.postgresText }
             let sent: Int32 = withCStrings(values) { pointers in
-                if let name = prepared[statement.sql] {
+                if let name = prepared[statement.sql] ?? preparedHere[statement.sql] {
                     expected.append(.statement)
                     return PQsendQueryPrepared(connection, name, Int32(values.count), pointers, nil, nil, 0)
                 }
                 if prepare {
-                    let name = "p\(prepared.count)"
+                    preparedCount += 1
+                    let name = "p\(preparedCount)"
                     guard PQsendPrepare(connection, name, statement.sql, Int32(values.count), nil) == 1 else { return 0 }
+                    preparedHere[statement.sql] = name
                     expected.append(.preparation(sql: statement.sql, name: name))
                     expected.append(.statement)
                     return PQsendQueryPrepared(connection, name, Int32(values.count), pointers, nil, nil, 0)

@@ -8,7 +8,7 @@ CREATE TABLE public.cloud_identities (
   provider text NOT NULL CHECK (provider IN ('aws', 'gcp', 'azure')),
   display_name text NOT NULL DEFAULT '' CHECK (length(display_name) <= 200),
 
-  aws_role_arn text CHECK (aws_role_arn ~ '^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$'),
+  aws_role_arn text CHECK (aws_role_arn ~ '^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$' AND length(aws_role_arn) <= 2048),
   aws_account_id text CHECK (aws_account_id ~ '^[0-9]{12}$'),
   -- SHA-256 of the external ID; the ID itself is derived from a server key when needed.
   aws_external_id_hash bytea CHECK (octet_length(aws_external_id_hash) = 32),
