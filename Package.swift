@@ -76,6 +76,12 @@ let package = Package(
         // The runtime alone, for `make bench`; never shipped.
         .executableTarget(name: "bench-noop", dependencies: ["Runtime"], path: "bench/noop-function"),
 
+        .executableTarget(
+            name: "bench-database",
+            dependencies: ["Database", "DatabaseService", .product(name: "JWTKit", package: "jwt-kit")],
+            path: "bench/database"
+        ),
+
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Runtime"]),
         .testTarget(

@@ -46,3 +46,9 @@ for name, m in med.items():
           f"{cell('warm_roundtrip_us', 'µs', 1):>17} {m['peak_rss_kb'] / 1024:>8.1f}MB")
 print("goals: cold start ≤ 1.5× the C floor, warm invoke ≤ 1.3×, peak RSS ≤ 20 MB")
 PY
+
+echo >&2
+echo "database: user-scoped statements against the same statements bare (release build)..." >&2
+swift build -c release --product bench-database >&2
+swift build -c release --product migrate >&2
+PLATFORM_BIN_DIR="$(swift build -c release --show-bin-path)" scripts/with-services.sh --fresh "$(swift build -c release --show-bin-path)/bench-database"

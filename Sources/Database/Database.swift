@@ -21,7 +21,9 @@ public final class Database: Sendable {
     }
 
     public func userSession(_ claims: VerifiedClaims) -> UserSession {
-        UserSession(scope: SessionScope(connection: connection, role: "authenticated", claimsJSON: claims.json), claims: claims)
+        UserSession(
+            scope: SessionScope(connection: connection, role: "authenticated", claimsJSON: claims.json, subject: claims.userID.uuidString.lowercased()),
+            claims: claims)
     }
 
     public func anonymousSession() -> AnonymousSession {

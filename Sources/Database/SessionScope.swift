@@ -1,28 +1,37 @@
 /// What every session kind shares: statements run inside a transaction whose first statement
 /// sets the role and the JWT claims (transaction-local, as PostgREST does), pipelined with the
-/// statements and COMMIT into one round trip.
+/// statements into one round trip.
+///
+/// A one-shot batch needs no BEGIN / COMMIT: everything a pipeline sends before its Sync runs in
+/// one implicit transaction, which commits at the Sync, rolls back entirely if any statement
+/// fails, and ends the transaction-local role and claims with it (checked by the tests). That
+/// saves two statements' worth of server work on every request.
 @_spi(Privileged) public struct SessionScope: Sendable {
     let connection: Connection
     let role: String
     let claimsJSON: String
+    /// Also set alone as `request.jwt.claim.sub`, which auth.uid() reads before parsing the
+    /// claims JSON: policies call it several times per statement.
+    let subject: String
     var cloudProvider: String?
 
-    init(connection: Connection, role: String, claimsJSON: String, cloudProvider: String? = nil) {
+    init(connection: Connection, role: String, claimsJSON: String, subject: String = "", cloudProvider: String? = nil) {
         self.connection = connection
         self.role = role
         self.claimsJSON = claimsJSON
+        self.subject = subject
         self.cloudProvider = cloudProvider
     }
 
     static let maximumAttempts = 3
 
-    var prologue: [Statement] {
-        [
-            Statement("BEGIN"),
-            Statement(
-                "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), set_config('request.cloud_provider', $3, true)",
-                role, claimsJSON, cloudProvider ?? ""),
-        ]
+    var roleAndClaims: Statement {
+        Statement(
+            """
+            SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
+                   set_config('request.jwt.claim.sub', $3, true), set_config('request.cloud_provider', $4, true)
+            """,
+            role, claimsJSON, subject, cloudProvider ?? "")
     }
 
     /// The statements in one transaction, in one round trip; retried on serialization failures.
@@ -31,9 +40,9 @@
         while true {
             await connection.lease()
             do {
-                let results = try await connection.run(prologue + statements + [Statement("COMMIT")])
+                let results = try await connection.run([roleAndClaims] + statements)
                 await connection.release()
-                return Array(results[2..<(2 + statements.count)])
+                return Array(results.dropFirst())
             } catch .serializationFailure(let message) {
                 await connection.release()
                 guard attempt < Self.maximumAttempts else { throw .serializationFailure(message) }
@@ -55,7 +64,7 @@
         var attempt = 1
         while true {
             await connection.lease()
-            let transaction = Transaction(connection: connection, prologue: prologue)
+            let transaction = Transaction(connection: connection, prologue: [Statement("BEGIN"), roleAndClaims])
             do {
                 let value = try await body(transaction)
                 try await transaction.commit()

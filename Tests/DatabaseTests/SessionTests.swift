@@ -88,6 +88,26 @@ import DatabaseService
         #expect(try await session.query("SELECT 1 AS one").first?["one"] as Int? == 1)
     }
 
+    /// One-shot batches rely on the pipeline's implicit transaction instead of BEGIN / COMMIT.
+    @Test func aBatchCommitsTogetherOrNotAtAll() async throws {
+        let test = try await TestDatabase()
+        let user = try await test.makeUser()
+        let organization = try await test.makeOrganization(owner: user)
+        let session = try await test.session(for: user)
+        await #expect(throws: DatabaseError.self) {
+            _ = try await session.batch([
+                Statement("UPDATE public.organizations SET name = 'half-done' WHERE id = $1", organization),
+                Statement("SELECT 1 / 0"),
+            ])
+        }
+        #expect(try await session.query("SELECT name FROM public.organizations WHERE id = $1", organization).first?["name"] as String? == "workspace")
+        _ = try await session.batch([
+            Statement("UPDATE public.organizations SET name = 'both' WHERE id = $1", organization),
+            Statement("INSERT INTO public.audit_events (organization_id, user_id, actor, action) VALUES ($1, $2, 'user', 'organization.renamed')", organization, user),
+        ])
+        #expect(try await session.query("SELECT name FROM public.organizations WHERE id = $1", organization).first?["name"] as String? == "both")
+    }
+
     @Test func transactionCommitsTogetherOrNotAtAll() async throws {
         let test = try await TestDatabase()
         let user = try await test.makeUser()
