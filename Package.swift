@@ -38,6 +38,9 @@ let package = Package(
         ),
         function("health"),
 
+        // Pure types and rules of the domain: no I/O.
+        .target(name: "Domain"),
+
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // The RLS client: user and anonymous sessions, caller verification, typed rows.
         .target(
@@ -83,6 +86,7 @@ let package = Package(
         ),
 
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Runtime"]),
         .testTarget(
             name: "DatabaseTests",
