@@ -18,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "health", targets: ["health"]),
+        .executable(name: "oidc", targets: ["oidc"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "migrate", targets: ["migrate"]),
     ],
@@ -29,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
@@ -37,6 +39,11 @@ let package = Package(
             dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]
         ),
         function("health"),
+
+        function("oidc", dependencies: ["Cloud"]),
+
+        // The platform's side of the clouds: its OIDC issuer keys (and, later, AWS / GCP / Azure clients).
+        .target(name: "Cloud", dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit")]),
 
         // Pure types and rules of the domain: no I/O.
         .target(name: "Domain"),
@@ -87,6 +94,10 @@ let package = Package(
 
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        .testTarget(
+            name: "CloudTests",
+            dependencies: ["Cloud", "Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "_CryptoExtras", package: "swift-crypto")]
+        ),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Runtime"]),
         .testTarget(
             name: "DatabaseTests",

@@ -4,7 +4,7 @@
 # cfn-lint). Does nothing, and asks no registry, when everything is present.
 set -euo pipefail
 
-debian_packages=(libpq-dev libcurl4-openssl-dev libssl-dev postgresql pkg-config)
+debian_packages=(libpq-dev libcurl4-openssl-dev libssl-dev postgresql pkg-config openssl)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

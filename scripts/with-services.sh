@@ -4,7 +4,8 @@
 #   to run as root), listening on 127.0.0.1 and a socket in .local/.
 # --fresh gives the command a new, empty cluster (tests); without it the cluster persists (make run).
 # Applies infra/migrations with the built `migrate`. Exports DATABASE_URL (role authenticator),
-# MIGRATION_DATABASE_URL (the owner), PGHOST, PGPORT, PG_DATA_DIRECTORY, PG_BIN_DIRECTORY.
+# MIGRATION_DATABASE_URL (the owner), PGHOST, PGPORT, PG_DATA_DIRECTORY, PG_BIN_DIRECTORY,
+# PLATFORM_URL, PLATFORM_SIGNING_KEYS and SUPABASE_JWT_SECRET (local keys under .local/secrets).
 set -euo pipefail
 
 fresh=0
@@ -70,6 +71,19 @@ export MIGRATION_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/platform"
 export DATABASE_URL="postgresql://authenticator@127.0.0.1:$port/platform"
 export PG_DATA_DIRECTORY="$data" PG_BIN_DIRECTORY="$bindir"
 echo "postgres ready on 127.0.0.1:$port (pid $postgres_pid, data $data)" >&2
+
+# Local key material, made once and kept under .local/: the platform's RS256 signing key and a
+# GoTrue-style HS256 secret. Production reads both from its secret store.
+secrets="$project/.local/secrets"
+mkdir -p "$secrets"
+chmod 700 "$secrets"
+[ -f "$secrets/platform-signing-key.pem" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$secrets/platform-signing-key.pem" 2>/dev/null
+[ -f "$secrets/jwt-secret" ] || openssl rand -hex 32 > "$secrets/jwt-secret"
+export PLATFORM_URL="${PLATFORM_URL:-http://127.0.0.1:${GATEWAY_PORT:-3000}}"
+PLATFORM_SIGNING_KEYS=$(python3 -c 'import json,sys; print(json.dumps([{"kid": "local-1", "private_key_pem": open(sys.argv[1]).read()}]))' "$secrets/platform-signing-key.pem")
+export PLATFORM_SIGNING_KEYS
+SUPABASE_JWT_SECRET=$(cat "$secrets/jwt-secret")
+export SUPABASE_JWT_SECRET
 
 # Not exec: the trap must run after the command to stop the servers.
 set +e
