@@ -19,6 +19,10 @@ let package = Package(
     products: [
         .executable(name: "health", targets: ["health"]),
         .executable(name: "oidc", targets: ["oidc"]),
+        .executable(name: "cli-authorize", targets: ["cli-authorize"]),
+        .executable(name: "cli-exchange", targets: ["cli-exchange"]),
+        .executable(name: "cli-refresh", targets: ["cli-refresh"]),
+        .executable(name: "cli-logout", targets: ["cli-logout"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "migrate", targets: ["migrate"]),
     ],
@@ -41,12 +45,16 @@ let package = Package(
         function("health"),
 
         function("oidc", dependencies: ["Cloud"]),
+        function("cli-authorize", dependencies: ["Database", "Domain"]),
+        function("cli-exchange", dependencies: ["Database", "Domain", "Cloud"]),
+        function("cli-refresh", dependencies: ["Database", "Domain", "Cloud"]),
+        function("cli-logout", dependencies: ["Database", "Domain"]),
 
         // The platform's side of the clouds: its OIDC issuer keys (and, later, AWS / GCP / Azure clients).
         .target(name: "Cloud", dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit")]),
 
         // Pure types and rules of the domain: no I/O.
-        .target(name: "Domain"),
+        .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // The RLS client: user and anonymous sessions, caller verification, typed rows.
@@ -104,6 +112,6 @@ let package = Package(
             dependencies: ["Database", "DatabaseService", "Runtime", .product(name: "JWTKit", package: "jwt-kit")]
         ),
         // Drives the built executables (gateway, functions, fixture) as a user would.
-        .testTarget(name: "EndToEndTests", dependencies: ["Runtime"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Runtime", "Database", .product(name: "JWTKit", package: "jwt-kit")]),
     ]
 )

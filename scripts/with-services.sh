@@ -5,7 +5,8 @@
 # --fresh gives the command a new, empty cluster (tests); without it the cluster persists (make run).
 # Applies infra/migrations with the built `migrate`. Exports DATABASE_URL (role authenticator),
 # MIGRATION_DATABASE_URL (the owner), PGHOST, PGPORT, PG_DATA_DIRECTORY, PG_BIN_DIRECTORY,
-# PLATFORM_URL, PLATFORM_SIGNING_KEYS and SUPABASE_JWT_SECRET (local keys under .local/secrets).
+# PLATFORM_URL, PLATFORM_SIGNING_KEYS, PLATFORM_JWKS, SUPABASE_JWT_SECRET and
+# VERIFICATION_CODE_KEY (local keys made once under .local/secrets).
 set -euo pipefail
 
 fresh=0
@@ -79,9 +80,16 @@ mkdir -p "$secrets"
 chmod 700 "$secrets"
 [ -f "$secrets/platform-signing-key.pem" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$secrets/platform-signing-key.pem" 2>/dev/null
 [ -f "$secrets/jwt-secret" ] || openssl rand -hex 32 > "$secrets/jwt-secret"
+[ -f "$secrets/verification-code-key" ] || openssl rand -hex 32 > "$secrets/verification-code-key"
 export PLATFORM_URL="${PLATFORM_URL:-http://127.0.0.1:${GATEWAY_PORT:-3000}}"
 PLATFORM_SIGNING_KEYS=$(python3 -c 'import json,sys; print(json.dumps([{"kid": "local-1", "private_key_pem": open(sys.argv[1]).read()}]))' "$secrets/platform-signing-key.pem")
 export PLATFORM_SIGNING_KEYS
+# The public half alone, for the functions that only verify platform tokens.
+PLATFORM_JWKS=$(python3 -c 'import base64,json,sys; n=bytes.fromhex(sys.argv[1]); print(json.dumps({"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": "local-1", "n": base64.urlsafe_b64encode(n).rstrip(b"=").decode(), "e": "AQAB"}]}))' \
+  "$(openssl rsa -in "$secrets/platform-signing-key.pem" -noout -modulus | cut -d= -f2)")
+export PLATFORM_JWKS
+VERIFICATION_CODE_KEY=$(cat "$secrets/verification-code-key")
+export VERIFICATION_CODE_KEY
 SUPABASE_JWT_SECRET=$(cat "$secrets/jwt-secret")
 export SUPABASE_JWT_SECRET
 

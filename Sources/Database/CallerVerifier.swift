@@ -17,6 +17,11 @@ public struct CallerVerifier: Sendable {
         public var issuer: String?
         /// Clock skew tolerated on `exp` / `nbf`.
         public var leewaySeconds: Double = 0
+        /// The platform's own issuer (`PLATFORM_URL`) and public keys (its JWKS): CLI access
+        /// tokens it signs are accepted too, with their own audience.
+        public var platformIssuer: String?
+        public var platformJWKS: String?
+        public var platformAudience = "platform-cli"
 
         public init(jwtSecret: String? = nil, jwksURL: String? = nil, audiences: [String] = ["authenticated"], issuer: String? = nil) {
             self.jwtSecret = jwtSecret
@@ -25,12 +30,15 @@ public struct CallerVerifier: Sendable {
             self.issuer = issuer
         }
 
-        /// `SUPABASE_JWT_SECRET`, `SUPABASE_JWKS_URL`, `SUPABASE_JWT_AUDIENCE` (comma-separated), `SUPABASE_JWT_ISSUER`.
+        /// `SUPABASE_JWT_SECRET`, `SUPABASE_JWKS_URL`, `SUPABASE_JWT_AUDIENCE` (comma-separated),
+        /// `SUPABASE_JWT_ISSUER`; `PLATFORM_URL` and `PLATFORM_JWKS` (public keys) for platform tokens.
         public init(environment: Environment) throws {
             jwtSecret = environment["SUPABASE_JWT_SECRET"]
             jwksURL = environment["SUPABASE_JWKS_URL"]
             audiences = environment["SUPABASE_JWT_AUDIENCE"].map { $0.split(separator: ",").map(String.init) } ?? ["authenticated"]
             issuer = environment["SUPABASE_JWT_ISSUER"]
+            platformIssuer = environment["PLATFORM_URL"].map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+            platformJWKS = environment["PLATFORM_JWKS"]
             guard jwtSecret != nil || jwksURL != nil else {
                 throw ConfigurationError(message: "set SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL to verify callers")
             }
@@ -46,6 +54,9 @@ public struct CallerVerifier: Sendable {
         let keys = JWTKeyCollection()
         if let secret = configuration.jwtSecret {
             await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        }
+        if let platformJWKS = configuration.platformJWKS {
+            try await keys.add(jwksJSON: platformJWKS)
         }
         if let url = configuration.jwksURL {
             let response = try HTTPClient().send(HTTPClient.Request(method: "GET", url: url, timeoutMilliseconds: 5000))
@@ -85,10 +96,12 @@ public struct CallerVerifier: Sendable {
         if let notBefore = payload.nbf, current.timeIntervalSince1970 + configuration.leewaySeconds < notBefore.value.timeIntervalSince1970 {
             throw .unauthorized("the access token is not valid yet", error: "invalid_token")
         }
-        guard let audience = payload.aud, audience.value.contains(where: configuration.audiences.contains) else {
+        let isPlatformToken = configuration.platformIssuer != nil && payload.iss?.value == configuration.platformIssuer
+        let audiences = isPlatformToken ? [configuration.platformAudience] : configuration.audiences
+        guard let audience = payload.aud, audience.value.contains(where: audiences.contains) else {
             throw .unauthorized("the access token is not meant for this service (audience)", error: "invalid_token")
         }
-        if let issuer = configuration.issuer, payload.iss?.value != issuer {
+        if !isPlatformToken, let issuer = configuration.issuer, payload.iss?.value != issuer {
             throw .unauthorized("the access token comes from another issuer", error: "invalid_token")
         }
         guard let userID = UUID(uuidString: payload.sub.value) else {

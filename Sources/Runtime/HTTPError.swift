@@ -25,6 +25,12 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func notFound(_ description: String) -> HTTPError { HTTPError(status: 404, error: "not_found", description: description) }
     public static func conflict(_ description: String) -> HTTPError { HTTPError(status: 409, error: "conflict", description: description) }
 
+    /// A token endpoint's error (RFC 6749 §5.2, RFC 8628 §3.5): `invalid_request`, `invalid_grant`,
+    /// `expired_token`, `access_denied`, `authorization_pending`; never cached.
+    public static func oauth(_ error: String, _ description: String, status: Int = 400) -> HTTPError {
+        HTTPError(status: status, error: error, description: description, headers: ["cache-control": "no-store", "pragma": "no-cache"])
+    }
+
     public var response: APIGatewayV2Response {
         struct Body: Encodable {
             let error: String

@@ -38,7 +38,7 @@ import DatabaseService
             Statement("INSERT INTO public.comments (organization_id, finding_id, author_id, body) VALUES ($1, $2, $3, 'looking')",
                       tenant.organization, finding, tenant.user),
             Statement("""
-                INSERT INTO public.device_authorizations (id, user_id, device_code_hash, verification_code_hmac, expires_at)
+                INSERT INTO public.device_authorizations (id, user_id, device_code_hash, verification_code_mac, expires_at)
                 VALUES ($1, $2, $3, $4, now() + interval '10 minutes')
                 """, device, tenant.user, hash(), hash()),
             Statement("""

@@ -3,7 +3,8 @@ import Testing
 
 /// `<function> --event FILE`: one invocation from a file, no server.
 @Suite struct LocalInvokeTests {
-    /// Every sample in events/ is a working example of its function (`name.json` or `name.case.json`).
+    /// Every sample in events/ runs through its function (`name.json` or `name.case.json`) and is
+    /// answered, not failed: some show a refusal on purpose (no signed-in user, an unapproved login).
     @Test func everySampleEventRunsThroughItsFunction() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: "events").filter { $0.hasSuffix(".json") }.sorted()
         #expect(!files.isEmpty)
@@ -13,7 +14,7 @@ import Testing
             #expect(result.status == 0, "\(file): \(result.standardOutput) \(result.standardError)")
             let output = try jsonObject(result.standardOutput)
             if let status = output["statusCode"] as? Int {
-                #expect((200..<300).contains(status), "\(file) answered \(status): \(output["body"] ?? "")")
+                #expect(status < 500, "\(file) answered \(status): \(output["body"] ?? "")")
             }
         }
     }

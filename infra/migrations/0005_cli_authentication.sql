@@ -8,7 +8,7 @@ CREATE TABLE public.device_authorizations (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE,
   device_code_hash bytea NOT NULL UNIQUE CHECK (octet_length(device_code_hash) = 32),
-  verification_code_hmac bytea NOT NULL CHECK (octet_length(verification_code_hmac) = 32),
+  verification_code_mac bytea NOT NULL CHECK (octet_length(verification_code_mac) = 32),
   status text NOT NULL DEFAULT 'approved' CHECK (status IN ('approved', 'consumed', 'denied')),
   failed_attempts integer NOT NULL DEFAULT 0 CHECK (failed_attempts BETWEEN 0 AND 5),
   client_name text CHECK (length(client_name) <= 200),

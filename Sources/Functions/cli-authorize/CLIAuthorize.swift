@@ -1,0 +1,54 @@
+import Database
+import Domain
+import FoundationEssentials
+import Runtime
+
+/// `POST /api/auth/cli/authorize` `{"device_code", "client_name"?}` — the signed-in browser user
+/// approves the device code from the CLI's login URL and is shown the verification code to type
+/// into the CLI. A device code is approved once: approving it again shows no second code.
+struct CLIAuthorize: HTTPFunction {
+    struct Approval: Decodable {
+        let device_code: String
+        let client_name: String?
+    }
+
+    struct Approved: Encodable {
+        let verification_code: String
+        let expires_at: Date
+        let expires_in: Int
+    }
+
+    let router: Router
+
+    init(context: InitContext) async throws {
+        let database = try Database(environment: context.environment, applicationName: context.functionName)
+        let verifier = try await CallerVerifier(configuration: .init(environment: context.environment))
+        let credentials = try CLICredentials(verificationKeyHex: context.environment.required("VERIFICATION_CODE_KEY"))
+        var router = Router()
+        router.post("/api/auth/cli/authorize") { request, context in
+            let caller = try await verifier.verify(request)
+            let approval = try request.decodeBody(Approval.self)
+            guard let deviceCode = DeviceCode(approval.device_code) else {
+                throw HTTPError.badRequest("device_code must be the UUID from the CLI's login link")
+            }
+            guard (approval.client_name?.count ?? 0) <= 200 else { throw HTTPError.badRequest("client_name is longer than 200 characters") }
+            let code = VerificationCode.generate()
+            let lifetime = Int(CLILoginPolicy.codeLifetime.components.seconds)
+            let row = try await database.userSession(caller).query(
+                "SELECT outcome, expires_at FROM public.cli_approve_device($1, $2, $3, make_interval(secs => $4))",
+                Bytes(CLICredentials.hash(deviceCode)), Bytes(credentials.mac(code, for: deviceCode)), approval.client_name, lifetime).first
+            switch try row?["outcome"] as String? {
+            case "approved":
+                context.logger.info("cli login approved", metadata: ["user": "\(caller.userID)"])
+                let expiresAt: Date = try row!["expires_at"]
+                return try .json(Approved(verification_code: code.displayed, expires_at: expiresAt, expires_in: lifetime),
+                                 status: 201, headers: ["cache-control": "no-store"])
+            case "already_approved":
+                throw HTTPError.conflict("this login is already approved: type the code shown then into the CLI, or start a new login")
+            default:
+                throw HTTPError(status: 410, error: "expired_token", description: "this login link was used or has expired: run the CLI login again")
+            }
+        }
+        self.router = router
+    }
+}

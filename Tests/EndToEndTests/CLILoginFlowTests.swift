@@ -1,0 +1,222 @@
+import Foundation
+import JWTKit
+import Runtime
+import Testing
+@_spi(Privileged) import Database
+
+/// The seed's CLI login, end to end: the deployment template served by the gateway, the real
+/// functions, the real Postgres.
+@Suite(.serialized) final class CLILoginFlowTests: @unchecked Sendable {
+    let gateway: GatewayProcess
+    let owner: Database
+
+    init() throws {
+        gateway = try GatewayProcess(template: try String(contentsOfFile: "infra/template.yaml", encoding: .utf8))
+        owner = try Database(url: try #require(ProcessInfo.processInfo.environment["MIGRATION_DATABASE_URL"]), applicationName: "cli-login-tests")
+    }
+
+    struct Tokens {
+        let access: String
+        let refresh: String
+    }
+
+    // MARK: Steps a user and the CLI take
+
+    func makeUser() async throws -> (id: UUID, token: String) {
+        let id = UUID()
+        _ = try await owner.runAsConnectedRole([Statement("INSERT INTO auth.users (id, email) VALUES ($1, $2)", id, "\(id)@example.test")])
+        struct Claims: JWTPayload {
+            let sub: SubjectClaim, exp: ExpirationClaim, aud: AudienceClaim, role: String
+            func verify(using algorithm: some JWTAlgorithm) async throws {}
+        }
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: try #require(ProcessInfo.processInfo.environment["SUPABASE_JWT_SECRET"])), digestAlgorithm: .sha256)
+        let token = try await keys.sign(Claims(sub: .init(value: id.uuidString.lowercased()), exp: .init(value: Date().addingTimeInterval(600)),
+                                               aud: .init(value: ["authenticated"]), role: "authenticated"))
+        return (id, token)
+    }
+
+    func post(_ path: String, _ body: [String: String], bearer: String? = nil) throws -> (status: Int, json: [String: Any], headers: [String: String]) {
+        let data = try JSONSerialization.data(withJSONObject: body)
+        let response = try gateway.request("POST", path, body: String(decoding: data, as: UTF8.self),
+                                           headers: bearer.map { [("Authorization", "Bearer \($0)")] } ?? [])
+        return (response.status, (try? jsonObject(response.body)) ?? [:], response.headers)
+    }
+
+    func approve(_ device: String, bearer: String) throws -> String {
+        let approval = try post("/api/auth/cli/authorize", ["device_code": device, "client_name": "test CLI"], bearer: bearer)
+        #expect(approval.status == 201, "\(approval.json)")
+        return try #require(approval.json["verification_code"] as? String)
+    }
+
+    func exchange(_ device: String, _ code: String) throws -> (status: Int, json: [String: Any], headers: [String: String]) {
+        try post("/api/auth/cli/exchange", ["device_code": device, "verification_code": code])
+    }
+
+    func login() async throws -> (user: UUID, tokens: Tokens) {
+        let user = try await makeUser()
+        let device = UUID().uuidString
+        let code = try approve(device, bearer: user.token)
+        let result = try exchange(device, code)
+        #expect(result.status == 200, "\(result.json)")
+        return (user.id, Tokens(access: try #require(result.json["access_token"] as? String), refresh: try #require(result.json["refresh_token"] as? String)))
+    }
+
+    func wrongCode(for code: String) -> String {
+        let alphabet = Array("ACDEFGHJKMNPQRTUVWXY34679")
+        let first = code.first!
+        return String(alphabet.first { $0 != first }!) + code.dropFirst()
+    }
+
+    // MARK: The flow
+
+    @Test func approveExchangeRefreshLogout() async throws {
+        let user = try await makeUser()
+        let device = UUID().uuidString
+        // The CLI polls before the user approves.
+        #expect(try exchange(device, "ACD-EFG").json["error"] as? String == "authorization_pending")
+
+        let code = try approve(device, bearer: user.token)
+        #expect(code.count == 7 && code.contains("-"))
+        let tokens = try exchange(device, code)
+        #expect(tokens.status == 200)
+        #expect(tokens.headers["cache-control"] == "no-store")
+        #expect(tokens.json["token_type"] as? String == "Bearer")
+        #expect(tokens.json["expires_in"] as? Int == 900)
+        let refresh = try #require(tokens.json["refresh_token"] as? String)
+        #expect(refresh.hasPrefix("zcp_rt_"))
+        let access = try #require(tokens.json["access_token"] as? String)
+
+        // The access token is an RS256 JWT from the platform, verifiable with the published keys.
+        let jwks = try gateway.request("GET", "/.well-known/jwks.json")
+        let verifier = JWTKeyCollection()
+        try await verifier.add(jwksJSON: String(decoding: jwks.body, as: UTF8.self))
+        struct Access: JWTPayload {
+            let sub: SubjectClaim, aud: AudienceClaim, iss: IssuerClaim, exp: ExpirationClaim, session_id: String
+            func verify(using algorithm: some JWTAlgorithm) async throws {}
+        }
+        let claims = try await verifier.verify(access, as: Access.self)
+        #expect(claims.sub.value == user.id.uuidString.lowercased())
+        #expect(claims.aud.value == ["platform-cli"])
+        #expect(claims.iss.value == ProcessInfo.processInfo.environment["PLATFORM_URL"])
+        #expect(claims.exp.value.timeIntervalSinceNow > 800 && claims.exp.value.timeIntervalSinceNow <= 900)
+
+        // Single use.
+        #expect(try exchange(device, code).json["error"] as? String == "invalid_grant")
+
+        // User-facing functions accept the platform token like a GoTrue session.
+        let second = try post("/api/auth/cli/authorize", ["device_code": UUID().uuidString], bearer: access)
+        #expect(second.status == 201, "\(second.json)")
+
+        // Refresh rotates.
+        let refreshed = try post("/api/auth/cli/refresh", ["refresh_token": refresh])
+        #expect(refreshed.status == 200)
+        let nextRefresh = try #require(refreshed.json["refresh_token"] as? String)
+        #expect(nextRefresh != refresh)
+
+        // Logout ends the session: its refresh token no longer works.
+        #expect(try post("/api/auth/cli/logout", ["refresh_token": nextRefresh]).status == 200)
+        #expect(try post("/api/auth/cli/refresh", ["refresh_token": nextRefresh]).json["error"] as? String == "invalid_grant")
+
+        let actions = try await owner.runAsConnectedRole([Statement(
+            "SELECT array_agg(action ORDER BY id) AS actions FROM public.audit_events WHERE user_id = $1", user.id)])[0].first?["actions"] as [String]?
+        #expect(actions == ["cli.device_approved", "cli.login", "cli.device_approved", "cli.logout"])
+    }
+
+    @Test func fiveWrongCodesKillTheDeviceCodeEvenForTheRightOne() async throws {
+        let user = try await makeUser()
+        let device = UUID().uuidString
+        let code = try approve(device, bearer: user.token)
+        for attempt in 1...5 {
+            let result = try exchange(device, wrongCode(for: code))
+            #expect(result.status == 400)
+            #expect(result.json["error"] as? String == (attempt < 5 ? "invalid_grant" : "access_denied"))
+            if attempt < 5 { #expect((result.json["error_description"] as? String)?.contains("\(5 - attempt) attempt") == true) }
+        }
+        #expect(try exchange(device, code).json["error"] as? String == "access_denied")
+    }
+
+    @Test func approvingTheSameDeviceCodeAgainShowsNoSecondCode() async throws {
+        let user = try await makeUser()
+        let device = UUID().uuidString
+        _ = try approve(device, bearer: user.token)
+        let again = try post("/api/auth/cli/authorize", ["device_code": device], bearer: user.token)
+        #expect(again.status == 409)
+        #expect(again.json["verification_code"] == nil)
+        let other = try await makeUser()
+        #expect(try post("/api/auth/cli/authorize", ["device_code": device], bearer: other.token).status == 410)
+    }
+
+    @Test func expiredCodesAreRefused() async throws {
+        let user = try await makeUser()
+        let device = UUID().uuidString
+        let code = try approve(device, bearer: user.token)
+        // Time passes: the approval is 11 minutes old.
+        _ = try await owner.runAsConnectedRole([Statement(
+            "UPDATE public.device_authorizations SET approved_at = now() - interval '11 minutes', expires_at = now() - interval '1 minute' WHERE user_id = $1", user.id)])
+        #expect(try exchange(device, code).json["error"] as? String == "expired_token")
+    }
+
+    @Test func reusingARotatedRefreshTokenRevokesTheSession() async throws {
+        let (user, tokens) = try await login()
+        let rotated = try post("/api/auth/cli/refresh", ["refresh_token": tokens.refresh])
+        let current = try #require(rotated.json["refresh_token"] as? String)
+
+        // Presented again within seconds: a race between two CLI processes, refused without harm.
+        #expect(try post("/api/auth/cli/refresh", ["refresh_token": tokens.refresh]).json["error"] as? String == "invalid_grant")
+        let stillLive = try post("/api/auth/cli/refresh", ["refresh_token": current])
+        #expect(stillLive.status == 200)
+        let latest = try #require(stillLive.json["refresh_token"] as? String)
+
+        // Presented again later: theft. The whole session ends, the latest token with it.
+        _ = try await owner.runAsConnectedRole([Statement(
+            "UPDATE public.refresh_tokens SET rotated_at = rotated_at - interval '1 minute' WHERE user_id = $1 AND rotated_at IS NOT NULL", user)])
+        let reuse = try post("/api/auth/cli/refresh", ["refresh_token": tokens.refresh])
+        #expect(reuse.json["error"] as? String == "invalid_grant")
+        #expect((reuse.json["error_description"] as? String)?.contains("already used") == true)
+        #expect(try post("/api/auth/cli/refresh", ["refresh_token": latest]).json["error"] as? String == "invalid_grant")
+        let reason: String? = try await owner.runAsConnectedRole([Statement(
+            "SELECT revoked_reason FROM public.cli_sessions WHERE user_id = $1", user)])[0].first?["revoked_reason"]
+        #expect(reason == "refresh_token_reuse")
+    }
+
+    @Test func concurrentRefreshesWithOneTokenHaveExactlyOneWinner() async throws {
+        let (_, tokens) = try await login()
+        let statuses = LockedArray()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            if let result = try? post("/api/auth/cli/refresh", ["refresh_token": tokens.refresh]) { statuses.append(result.status) }
+        }
+        #expect(statuses.values.sorted() == [200, 400, 400, 400])
+    }
+
+    @Test func sessionsExpireWhenIdleAndAbsolutely() async throws {
+        let (user, tokens) = try await login()
+        _ = try await owner.runAsConnectedRole([Statement("UPDATE public.cli_sessions SET idle_expires_at = now() - interval '1 second' WHERE user_id = $1", user)])
+        let idle = try post("/api/auth/cli/refresh", ["refresh_token": tokens.refresh])
+        #expect((idle.json["error_description"] as? String)?.contains("expired") == true)
+
+        let (other, otherTokens) = try await login()
+        _ = try await owner.runAsConnectedRole([Statement("UPDATE public.cli_sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1", other)])
+        #expect(try post("/api/auth/cli/refresh", ["refresh_token": otherTokens.refresh]).json["error"] as? String == "invalid_grant")
+    }
+
+    @Test func badRequestsGetOAuthErrors() throws {
+        #expect(try post("/api/auth/cli/exchange", ["device_code": "not-a-uuid", "verification_code": "ACD-EFG"]).json["error"] as? String == "invalid_request")
+        #expect(try post("/api/auth/cli/exchange", ["device_code": UUID().uuidString, "verification_code": "0O1"]).json["error"] as? String == "invalid_request")
+        #expect(try post("/api/auth/cli/refresh", ["refresh_token": "ghp_something"]).json["error"] as? String == "invalid_grant")
+        #expect(try post("/api/auth/cli/authorize", ["device_code": UUID().uuidString]).status == 401)
+        let missing = try gateway.request("POST", "/api/auth/cli/exchange", body: "{")
+        #expect(missing.status == 400)
+    }
+
+    @Test func aTokenForOneUserCannotReadAnothersRows() async throws {
+        let (userA, tokensA) = try await login()
+        let (userB, _) = try await login()
+        let database = try Database(url: try #require(ProcessInfo.processInfo.environment["DATABASE_URL"]), applicationName: "cli-login-tests")
+        let verifier = try await CallerVerifier(configuration: .init(environment: Environment()))
+        let session = database.userSession(try await verifier.verify(token: tokensA.access))
+        let seen = try await session.query("SELECT user_id FROM public.cli_sessions")
+        #expect(try seen.rows.map { try $0["user_id"] as UUID } == [userA])
+        #expect(try await session.query("SELECT count(*) FROM public.cli_sessions WHERE user_id = $1", userB).first?["count"] as Int? == 0)
+    }
+}
