@@ -100,6 +100,12 @@ let package = Package(
             path: "bench/database"
         ),
 
+        .executableTarget(
+            name: "bench-cli-refresh",
+            dependencies: ["Database", "Runtime", .product(name: "JWTKit", package: "jwt-kit")],
+            path: "bench/cli-refresh"
+        ),
+
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(

@@ -52,3 +52,13 @@ echo "database: user-scoped statements against the same statements bare (release
 swift build -c release --product bench-database >&2
 swift build -c release --product migrate >&2
 PLATFORM_BIN_DIR="$(swift build -c release --show-bin-path)" scripts/with-services.sh --fresh "$(swift build -c release --show-bin-path)/bench-database"
+
+echo >&2
+echo "cli-refresh through the gateway (release functions, one process each)..." >&2
+for function in $(sed -n 's#^ *CodeUri: \.\./\.build/lambda/\([a-z0-9-]*\)/\?$#\1#p' infra/template.yaml | sort -u) bench-cli-refresh; do
+  swift build -c release --static-swift-stdlib --product "$function" >&2
+done
+swift build --product gateway >&2
+PLATFORM_BIN_DIR="$(swift build -c release --show-bin-path)" scripts/with-services.sh --fresh \
+  "$(swift build -c release --static-swift-stdlib --show-bin-path)/bench-cli-refresh" \
+  "$(swift build -c release --static-swift-stdlib --show-bin-path)" "$(swift build --show-bin-path)/gateway"
