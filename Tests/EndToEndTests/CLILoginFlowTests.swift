@@ -200,6 +200,27 @@ import Testing
         #expect(try post("/api/auth/cli/refresh", ["refresh_token": otherTokens.refresh]).json["error"] as? String == "invalid_grant")
     }
 
+    /// Supabase's REST API hands the anon role to anyone: the flow's steps must not be callable
+    /// there, and starting a session must need the code even when called directly.
+    @Test func theFlowCannotBeShortCutThroughTheAnonRole() async throws {
+        let exposed: Int? = try await owner.runAsConnectedRole([Statement(
+            "SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND proname LIKE 'cli\\_%'")])[0].first?["count"]
+        #expect(exposed == 0)
+
+        let user = try await makeUser()
+        let device = UUID().uuidString
+        let code = try approve(device, bearer: user.token)
+        let database = try Database(url: try #require(ProcessInfo.processInfo.environment["DATABASE_URL"]), applicationName: "cli-login-tests")
+        let anonymous = database.anonymousSession()
+        let id: UUID = try #require(try await anonymous.query(
+            "SELECT id FROM private.cli_lock_device(sha256(convert_to($1, 'UTF8')))", device.lowercased()).first)["id"]
+        let started = try await anonymous.query(
+            "SELECT * FROM private.cli_start_session($1, $2, $3, interval '1 day', interval '2 days')",
+            id, Bytes([UInt8](repeating: 7, count: 32)), Bytes([UInt8](repeating: 9, count: 32)))
+        #expect(started.rows.isEmpty)
+        #expect(try exchange(device, code).status == 200)
+    }
+
     @Test func badRequestsGetOAuthErrors() throws {
         #expect(try post("/api/auth/cli/exchange", ["device_code": "not-a-uuid", "verification_code": "ACD-EFG"]).json["error"] as? String == "invalid_request")
         #expect(try post("/api/auth/cli/exchange", ["device_code": UUID().uuidString, "verification_code": "0O1"]).json["error"] as? String == "invalid_request")

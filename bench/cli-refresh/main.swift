@@ -81,7 +81,7 @@ for index in 0..<iterations {
     let next = "zcp_rt_bench_\(index)_\(UUID().uuidString)"
     let start = ContinuousClock.now
     let row = try await anonymous.query(
-        "SELECT * FROM public.cli_rotate_refresh_token(sha256(convert_to($1, 'UTF8')), sha256(convert_to($2, 'UTF8')), make_interval(secs => 10), make_interval(secs => 2592000))",
+        "SELECT * FROM private.cli_rotate_refresh_token(sha256(convert_to($1, 'UTF8')), sha256(convert_to($2, 'UTF8')), make_interval(secs => 10), make_interval(secs => 2592000))",
         presented, next).first
     databaseLatencies.append(milliseconds(ContinuousClock.now - start))
     guard try row?["outcome"] as String? == "rotated" else { fatalError("rotation failed") }

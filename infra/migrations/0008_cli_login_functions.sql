@@ -1,10 +1,15 @@
 -- The CLI login flow's database side. The token endpoints are anonymous: they reach the CLI
 -- tables only through these functions (SECURITY DEFINER, owned by service_role, fixed
 -- search_path), each of which locks the row it decides on, so concurrent requests with the same
--- device code or refresh token are decided one after the other.
+-- device code or refresh token are decided one after the other. They live in `private`, which
+-- Supabase's REST API does not expose: the anon key is public, and these are for the platform's
+-- own token endpoints only. Starting a session also re-checks the verification code's MAC, so
+-- even a direct call cannot skip the code.
+
+GRANT USAGE ON SCHEMA private TO anon;
 
 -- The signed-in user approves a device code (cli-authorize).
-CREATE FUNCTION public.cli_approve_device(device_code_hash bytea, verification_code_mac bytea, client_name text, lifetime interval)
+CREATE FUNCTION private.cli_approve_device(device_code_hash bytea, verification_code_mac bytea, client_name text, lifetime interval)
 RETURNS TABLE (outcome text, expires_at timestamptz)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
@@ -33,7 +38,7 @@ END
 $$;
 
 -- The CLI's exchange, step 1: the approval, locked for the rest of the transaction.
-CREATE FUNCTION public.cli_lock_device(device_code_hash bytea)
+CREATE FUNCTION private.cli_lock_device(device_code_hash bytea)
 RETURNS TABLE (id uuid, user_id uuid, verification_code_mac bytea, status text, failed_attempts integer, expired boolean)
 LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
   SELECT d.id, d.user_id, d.verification_code_mac, d.status, d.failed_attempts, d.expires_at <= now()
@@ -41,7 +46,7 @@ LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
 $$;
 
 -- Step 2a: a wrong verification code. The fifth kills the device code. Returns attempts left.
-CREATE FUNCTION public.cli_record_failed_attempt(device_authorization_id uuid, maximum integer)
+CREATE FUNCTION private.cli_record_failed_attempt(device_authorization_id uuid, maximum integer)
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
@@ -62,7 +67,7 @@ END
 $$;
 
 -- Step 2b: the right code. The approval is used up and a CLI session begins.
-CREATE FUNCTION public.cli_start_session(device_authorization_id uuid, refresh_token_hash bytea, idle interval, absolute interval)
+CREATE FUNCTION private.cli_start_session(device_authorization_id uuid, presented_code_mac bytea, refresh_token_hash bytea, idle interval, absolute interval)
 RETURNS TABLE (session_id uuid, user_id uuid)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
@@ -71,6 +76,7 @@ DECLARE
 BEGIN
   UPDATE public.device_authorizations d SET status = 'consumed', consumed_at = now()
   WHERE d.id = device_authorization_id AND d.status = 'approved' AND d.expires_at > now()
+    AND d.verification_code_mac = presented_code_mac
   RETURNING * INTO device;
   IF NOT FOUND THEN
     RETURN;
@@ -88,7 +94,7 @@ $$;
 -- cli-refresh: trade a refresh token for the next one. Outcomes: 'rotated'; 'invalid' (unknown,
 -- or presented again within the grace after its rotation — a race between two CLI processes);
 -- 'expired' (the session ended); 'reused' (presented again later: the session is revoked).
-CREATE FUNCTION public.cli_rotate_refresh_token(presented_hash bytea, next_hash bytea, grace interval, idle interval)
+CREATE FUNCTION private.cli_rotate_refresh_token(presented_hash bytea, next_hash bytea, grace interval, idle interval)
 RETURNS TABLE (outcome text, session_id uuid, user_id uuid)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
@@ -128,7 +134,7 @@ END
 $$;
 
 -- cli-logout: ends the session a refresh token belongs to (any of its tokens will do).
-CREATE FUNCTION public.cli_end_session(presented_hash bytea)
+CREATE FUNCTION private.cli_end_session(presented_hash bytea)
 RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 DECLARE
@@ -146,18 +152,18 @@ BEGIN
 END
 $$;
 
-ALTER FUNCTION public.cli_approve_device(bytea, bytea, text, interval) OWNER TO service_role;
-ALTER FUNCTION public.cli_lock_device(bytea) OWNER TO service_role;
-ALTER FUNCTION public.cli_record_failed_attempt(uuid, integer) OWNER TO service_role;
-ALTER FUNCTION public.cli_start_session(uuid, bytea, interval, interval) OWNER TO service_role;
-ALTER FUNCTION public.cli_rotate_refresh_token(bytea, bytea, interval, interval) OWNER TO service_role;
-ALTER FUNCTION public.cli_end_session(bytea) OWNER TO service_role;
+ALTER FUNCTION private.cli_approve_device(bytea, bytea, text, interval) OWNER TO service_role;
+ALTER FUNCTION private.cli_lock_device(bytea) OWNER TO service_role;
+ALTER FUNCTION private.cli_record_failed_attempt(uuid, integer) OWNER TO service_role;
+ALTER FUNCTION private.cli_start_session(uuid, bytea, bytea, interval, interval) OWNER TO service_role;
+ALTER FUNCTION private.cli_rotate_refresh_token(bytea, bytea, interval, interval) OWNER TO service_role;
+ALTER FUNCTION private.cli_end_session(bytea) OWNER TO service_role;
 
-REVOKE ALL ON FUNCTION public.cli_approve_device(bytea, bytea, text, interval), public.cli_lock_device(bytea),
-  public.cli_record_failed_attempt(uuid, integer), public.cli_start_session(uuid, bytea, interval, interval),
-  public.cli_rotate_refresh_token(bytea, bytea, interval, interval), public.cli_end_session(bytea)
+REVOKE ALL ON FUNCTION private.cli_approve_device(bytea, bytea, text, interval), private.cli_lock_device(bytea),
+  private.cli_record_failed_attempt(uuid, integer), private.cli_start_session(uuid, bytea, bytea, interval, interval),
+  private.cli_rotate_refresh_token(bytea, bytea, interval, interval), private.cli_end_session(bytea)
   FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION public.cli_approve_device(bytea, bytea, text, interval) TO authenticated;
-GRANT EXECUTE ON FUNCTION public.cli_lock_device(bytea), public.cli_record_failed_attempt(uuid, integer),
-  public.cli_start_session(uuid, bytea, interval, interval), public.cli_rotate_refresh_token(bytea, bytea, interval, interval),
-  public.cli_end_session(bytea) TO anon;
+GRANT EXECUTE ON FUNCTION private.cli_approve_device(bytea, bytea, text, interval) TO authenticated;
+GRANT EXECUTE ON FUNCTION private.cli_lock_device(bytea), private.cli_record_failed_attempt(uuid, integer),
+  private.cli_start_session(uuid, bytea, bytea, interval, interval), private.cli_rotate_refresh_token(bytea, bytea, interval, interval),
+  private.cli_end_session(bytea) TO anon;

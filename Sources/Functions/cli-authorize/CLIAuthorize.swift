@@ -35,7 +35,7 @@ struct CLIAuthorize: HTTPFunction {
             let code = VerificationCode.generate()
             let lifetime = Int(CLILoginPolicy.codeLifetime.components.seconds)
             let row = try await database.userSession(caller).query(
-                "SELECT outcome, expires_at FROM public.cli_approve_device($1, $2, $3, make_interval(secs => $4))",
+                "SELECT outcome, expires_at FROM private.cli_approve_device($1, $2, $3, make_interval(secs => $4))",
                 Bytes(CLICredentials.hash(deviceCode)), Bytes(credentials.mac(code, for: deviceCode)), approval.client_name, lifetime).first
             switch try row?["outcome"] as String? {
             case "approved":

@@ -37,7 +37,7 @@ struct CLIExchange: HTTPFunction {
             let refreshToken = RefreshToken.generate()
             // The approval row stays locked from the check to the decision, so concurrent tries are counted one by one.
             let outcome: Outcome = try await database.anonymousSession().transaction { transaction in
-                guard let device = try await transaction.query("SELECT * FROM public.cli_lock_device($1)", Bytes(CLICredentials.hash(deviceCode))).first else {
+                guard let device = try await transaction.query("SELECT * FROM private.cli_lock_device($1)", Bytes(CLICredentials.hash(deviceCode))).first else {
                     return .pending
                 }
                 switch try device["status"] as String {
@@ -49,12 +49,12 @@ struct CLIExchange: HTTPFunction {
                 let id: UUID = try device["id"]
                 guard credentials.matches((try device["verification_code_mac"] as Bytes).bytes, code, for: deviceCode) else {
                     let left: Int = try await transaction.query(
-                        "SELECT public.cli_record_failed_attempt($1, $2) AS left", id, CLILoginPolicy.maximumFailedAttempts).first?["left"] ?? 0
+                        "SELECT private.cli_record_failed_attempt($1, $2) AS left", id, CLILoginPolicy.maximumFailedAttempts).first?["left"] ?? 0
                     return .wrongCode(attemptsLeft: left)
                 }
                 guard let session = try await transaction.query(
-                    "SELECT * FROM public.cli_start_session($1, $2, make_interval(secs => $3), make_interval(secs => $4))",
-                    id, Bytes(CLICredentials.hash(refreshToken)),
+                    "SELECT * FROM private.cli_start_session($1, $2, $3, make_interval(secs => $4), make_interval(secs => $5))",
+                    id, Bytes(credentials.mac(code, for: deviceCode)), Bytes(CLICredentials.hash(refreshToken)),
                     Int(CLILoginPolicy.idleLifetime.components.seconds), Int(CLILoginPolicy.absoluteLifetime.components.seconds)).first else {
                     return .used
                 }

@@ -21,7 +21,7 @@ struct CLILogout: HTTPFunction {
             let logout = try request.decodeBody(Logout.self)
             if let token = RefreshToken(presented: logout.refresh_token) {
                 let ended: Bool = try await database.anonymousSession().query(
-                    "SELECT public.cli_end_session($1) AS ended", Bytes(CLICredentials.hash(token))).first?["ended"] ?? false
+                    "SELECT private.cli_end_session($1) AS ended", Bytes(CLICredentials.hash(token))).first?["ended"] ?? false
                 if ended { context.logger.info("cli session ended") }
             }
             return try .json(Done(), headers: ["cache-control": "no-store"])

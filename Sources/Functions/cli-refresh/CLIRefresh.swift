@@ -24,7 +24,7 @@ struct CLIRefresh: HTTPFunction {
             }
             let next = RefreshToken.generate()
             let row = try await database.anonymousSession().query(
-                "SELECT * FROM public.cli_rotate_refresh_token($1, $2, make_interval(secs => $3), make_interval(secs => $4))",
+                "SELECT * FROM private.cli_rotate_refresh_token($1, $2, make_interval(secs => $3), make_interval(secs => $4))",
                 Bytes(CLICredentials.hash(presented)), Bytes(CLICredentials.hash(next)),
                 Int(CLILoginPolicy.concurrentRefreshGrace.components.seconds), Int(CLILoginPolicy.idleLifetime.components.seconds)).first
             switch try row?["outcome"] as String? {
