@@ -51,7 +51,10 @@ let package = Package(
         function("cli-logout", dependencies: ["Database", "Domain"]),
 
         // The platform's side of the clouds: its OIDC issuer keys (and, later, AWS / GCP / Azure clients).
-        .target(name: "Cloud", dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit")]),
+        .target(
+            name: "Cloud",
+            dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         // Pure types and rules of the domain: no I/O.
         .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -110,7 +113,10 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(
             name: "CloudTests",
-            dependencies: ["Cloud", "Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "_CryptoExtras", package: "swift-crypto")]
+            dependencies: [
+                "Cloud", "Runtime", .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Runtime"]),
         .testTarget(
