@@ -53,8 +53,12 @@ let package = Package(
         // The platform's side of the clouds: its OIDC issuer keys (and, later, AWS / GCP / Azure clients).
         .target(
             name: "Cloud",
-            dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["AWS"]
         ),
+        // AWS's APIs (query, REST-XML) need an XML parser: kept apart, so that only functions
+        // that call AWS load FoundationXML, not the token and OIDC functions.
+        .target(name: "AWSAPI", dependencies: ["Cloud", "Runtime"], path: "Sources/Cloud/AWS"),
 
         // Pure types and rules of the domain: no I/O.
         .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -114,7 +118,7 @@ let package = Package(
         .testTarget(
             name: "CloudTests",
             dependencies: [
-                "Cloud", "Runtime", .product(name: "JWTKit", package: "jwt-kit"),
+                "Cloud", "AWSAPI", "Runtime", .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),

@@ -3,7 +3,7 @@
 #   a private PostgreSQL cluster under .local/ (as the `postgres` user: initdb and postgres refuse
 #   to run as root), listening on 127.0.0.1 and a socket in .local/.
 # --fresh gives the command a new, empty cluster (tests); without it the cluster persists (make run).
-# Applies infra/migrations with the built `migrate`. Exports DATABASE_URL (role authenticator),
+# Also moto's AWS API server (AWS_ENDPOINT_URL). Applies infra/migrations with the built `migrate`. Exports DATABASE_URL (role authenticator),
 # MIGRATION_DATABASE_URL (the owner), PGHOST, PGPORT, PG_DATA_DIRECTORY, PG_BIN_DIRECTORY,
 # PLATFORM_URL, PLATFORM_SIGNING_KEYS, PLATFORM_JWKS, SUPABASE_JWT_SECRET and
 # VERIFICATION_CODE_KEY (local keys made once under .local/secrets).
@@ -46,7 +46,12 @@ settings=(-c "listen_addresses=127.0.0.1" -c "port=$port" -c "unix_socket_direct
 [ $fresh -eq 0 ] || settings+=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
 
 postgres_pid=""
+moto_pid=""
 stop_services() {
+  if [ -n "$moto_pid" ] && kill -0 "$moto_pid" 2>/dev/null; then
+    kill "$moto_pid"
+    wait "$moto_pid" 2>/dev/null || true
+  fi
   # A test may have restarted the server: stop whichever postmaster holds the data folder now.
   [ -f "$data/postmaster.pid" ] && postgres_pid=$(head -n 1 "$data/postmaster.pid")
   if [ -n "$postgres_pid" ] && kill -0 "$postgres_pid" 2>/dev/null; then
@@ -72,6 +77,23 @@ export MIGRATION_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/platform"
 export DATABASE_URL="postgresql://authenticator@127.0.0.1:$port/platform"
 export PG_DATA_DIRECTORY="$data" PG_BIN_DIRECTORY="$bindir"
 echo "postgres ready on 127.0.0.1:$port (pid $postgres_pid, data $data)" >&2
+
+# An AWS API peer for development and tests: moto's server on a free loopback port. The AWS
+# clients find it through the standard AWS_ENDPOINT_URL; production leaves that unset.
+moto_port=$(free_port)
+python3 -m moto.server -H 127.0.0.1 -p "$moto_port" >"$cluster/moto.log" 2>&1 &
+moto_pid=$!
+for _ in $(seq 1 100); do
+  python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "http://127.0.0.1:$moto_port/moto-api/" 2>/dev/null && break
+  kill -0 "$moto_pid" 2>/dev/null || { tail -n 20 "$cluster/moto.log" >&2; exit 1; }
+  sleep 0.1
+done
+export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+# moto's default account (123456789012) for the platform's own base credentials; any key works
+# until a test turns IAM authorization on.
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-AKIAPLATFORMLOCAL000}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local-platform-secret}"
+echo "moto ready on $AWS_ENDPOINT_URL (pid $moto_pid)" >&2
 
 # Local key material, made once and kept under .local/: the platform's RS256 signing key and a
 # GoTrue-style HS256 secret. Production reads both from its secret store.

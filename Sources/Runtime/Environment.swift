@@ -4,9 +4,16 @@ import Glibc
 
 /// Process environment lookups with clear errors for configuration a function cannot run without.
 public struct Environment: Sendable {
-    public init() {}
+    private let values: [String: String]?
+
+    /// The process environment.
+    public init() { values = nil }
+
+    /// Fixed values instead of the process environment (tests, tools).
+    public init(values: [String: String]) { self.values = values }
 
     public subscript(_ name: String) -> String? {
+        if let values { return values[name].flatMap { $0.isEmpty ? nil : $0 } }
         guard let value = getenv(name) else { return nil }
         let string = String(cString: value)
         return string.isEmpty ? nil : string
