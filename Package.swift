@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(
             name: "CloudTests",
             dependencies: [
-                "Cloud", "AWSAPI", "Runtime", .product(name: "JWTKit", package: "jwt-kit"),
+                "Cloud", "AWSAPI", "Domain", "Runtime", .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),

@@ -1,0 +1,43 @@
+@testable import AWSAPI
+import Cloud
+import Domain
+import Foundation
+import Runtime
+import Testing
+
+/// infra/customer-role.yaml, deployed the way a customer would (CloudFormation), against moto.
+@Suite struct CustomerRoleTemplateTests {
+    @Test func theStackCreatesARoleThePlatformCanAssumeWithTheExternalID() async throws {
+        let environment = Environment()
+        let credentials = AWSCredentials(accessKeyID: try environment.required("AWS_ACCESS_KEY_ID"), secretAccessKey: try environment.required("AWS_SECRET_ACCESS_KEY"))
+        let cloudFormation = AWSQueryClient(service: "cloudformation", version: "2010-05-15", region: "us-east-1", credentials: credentials)
+        let externalID = ExternalID.derive(organization: UUID(), key: Array("a server key of at least thirty-two bytes".utf8))
+        let stack = "platform-access-\(UUID().uuidString.prefix(8))"
+        let roleName = "PlatformReadOnly-\(UUID().uuidString.prefix(8))"
+
+        _ = try await cloudFormation.call("CreateStack", [
+            ("StackName", stack),
+            ("TemplateBody", try String(contentsOfFile: "infra/customer-role.yaml", encoding: .utf8)),
+            ("Capabilities.member.1", "CAPABILITY_NAMED_IAM"),
+            ("Parameters.member.1.ParameterKey", "ExternalId"), ("Parameters.member.1.ParameterValue", externalID.value),
+            ("Parameters.member.2.ParameterKey", "PlatformAccountId"), ("Parameters.member.2.ParameterValue", "123456789012"),
+            ("Parameters.member.3.ParameterKey", "RoleName"), ("Parameters.member.3.ParameterValue", roleName),
+        ])
+        let described = try await cloudFormation.call("DescribeStacks", [("StackName", stack)])
+        #expect(described.value("StackStatus") == "CREATE_COMPLETE")
+        let roleARN = try #require(described.all("member").first { $0.value("OutputKey") == "RoleArn" }?.value("OutputValue"))
+        #expect(roleARN == "arn:aws:iam::123456789012:role/\(roleName)")
+
+        let iam = AWSQueryClient(service: "iam", version: "2010-05-08", region: "us-east-1", credentials: credentials)
+        let role = try await iam.call("GetRole", [("RoleName", roleName)])
+        #expect(role.value("MaxSessionDuration") == "3600")
+        let trust = try #require(role.value("AssumeRolePolicyDocument")?.removingPercentEncoding)
+        #expect(trust.contains(externalID.value))
+        #expect(trust.contains("sts:ExternalId"))
+
+        let assumed = try await STS(region: "us-east-1", credentials: credentials)
+            .assumeRole(roleARN: roleARN, sessionName: "onboarding-check", externalID: externalID.value)
+        let identity = try await STS(region: "us-east-1", credentials: assumed.credentials).callerIdentity()
+        #expect(identity.arn.contains(":assumed-role/\(roleName)/onboarding-check"))
+    }
+}
