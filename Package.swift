@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "cli-exchange", targets: ["cli-exchange"]),
         .executable(name: "cli-refresh", targets: ["cli-refresh"]),
         .executable(name: "cli-logout", targets: ["cli-logout"]),
+        .executable(name: "aws-external-id", targets: ["aws-external-id"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "migrate", targets: ["migrate"]),
     ],
@@ -49,6 +50,7 @@ let package = Package(
         function("cli-exchange", dependencies: ["Database", "Domain", "Cloud"]),
         function("cli-refresh", dependencies: ["Database", "Domain", "Cloud"]),
         function("cli-logout", dependencies: ["Database", "Domain"]),
+        function("aws-external-id", dependencies: ["Database", "Domain"]),
 
         // The platform's side of the clouds: its OIDC issuer keys (and, later, AWS / GCP / Azure clients).
         .target(
@@ -128,6 +130,6 @@ let package = Package(
             dependencies: ["Database", "DatabaseService", "Runtime", .product(name: "JWTKit", package: "jwt-kit")]
         ),
         // Drives the built executables (gateway, functions, fixture) as a user would.
-        .testTarget(name: "EndToEndTests", dependencies: ["Runtime", "Database", .product(name: "JWTKit", package: "jwt-kit")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Runtime", "Database", "Domain", .product(name: "JWTKit", package: "jwt-kit")]),
     ]
 )

@@ -6,7 +6,8 @@
 # Also moto's AWS API server (AWS_ENDPOINT_URL). Applies infra/migrations with the built `migrate`. Exports DATABASE_URL (role authenticator),
 # MIGRATION_DATABASE_URL (the owner), PGHOST, PGPORT, PG_DATA_DIRECTORY, PG_BIN_DIRECTORY,
 # PLATFORM_URL, PLATFORM_SIGNING_KEYS, PLATFORM_JWKS, SUPABASE_JWT_SECRET and
-# VERIFICATION_CODE_KEY (local keys made once under .local/secrets).
+# VERIFICATION_CODE_KEY, EXTERNAL_ID_KEY (local keys made once under .local/secrets),
+# PLATFORM_AWS_ACCOUNT_ID and CUSTOMER_ROLE_TEMPLATE_URL.
 set -euo pipefail
 
 fresh=0
@@ -103,6 +104,7 @@ chmod 700 "$secrets"
 [ -f "$secrets/platform-signing-key.pem" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$secrets/platform-signing-key.pem" 2>/dev/null
 [ -f "$secrets/jwt-secret" ] || openssl rand -hex 32 > "$secrets/jwt-secret"
 [ -f "$secrets/verification-code-key" ] || openssl rand -hex 32 > "$secrets/verification-code-key"
+[ -f "$secrets/external-id-key" ] || openssl rand -hex 32 > "$secrets/external-id-key"
 export PLATFORM_URL="${PLATFORM_URL:-http://127.0.0.1:${GATEWAY_PORT:-3000}}"
 PLATFORM_SIGNING_KEYS=$(python3 -c 'import json,sys; print(json.dumps([{"kid": "local-1", "private_key_pem": open(sys.argv[1]).read()}]))' "$secrets/platform-signing-key.pem")
 export PLATFORM_SIGNING_KEYS
@@ -112,6 +114,11 @@ PLATFORM_JWKS=$(python3 -c 'import base64,json,sys; n=bytes.fromhex(sys.argv[1])
 export PLATFORM_JWKS
 VERIFICATION_CODE_KEY=$(cat "$secrets/verification-code-key")
 export VERIFICATION_CODE_KEY
+EXTERNAL_ID_KEY=$(cat "$secrets/external-id-key")
+export EXTERNAL_ID_KEY
+# AWS onboarding: the platform's account (moto's) and where customers get the role template.
+export PLATFORM_AWS_ACCOUNT_ID="${PLATFORM_AWS_ACCOUNT_ID:-123456789012}"
+export CUSTOMER_ROLE_TEMPLATE_URL="${CUSTOMER_ROLE_TEMPLATE_URL:-file://$project/infra/customer-role.yaml}"
 SUPABASE_JWT_SECRET=$(cat "$secrets/jwt-secret")
 export SUPABASE_JWT_SECRET
 

@@ -35,7 +35,8 @@ public struct CLICredentials: Sendable {
         Array("\(deviceCode.value):\(code.value)".utf8)
     }
 
-    static func bytes(hex: String) -> [UInt8]? {
+    /// Bytes of a hex string (a key from the environment), or nil.
+    public static func bytes(hex: String) -> [UInt8]? {
         let digits = Array(hex.utf8)
         guard digits.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []

@@ -22,19 +22,7 @@ import Testing
 
     // MARK: Steps a user and the CLI take
 
-    func makeUser() async throws -> (id: UUID, token: String) {
-        let id = UUID()
-        _ = try await owner.runAsConnectedRole([Statement("INSERT INTO auth.users (id, email) VALUES ($1, $2)", id, "\(id)@example.test")])
-        struct Claims: JWTPayload {
-            let sub: SubjectClaim, exp: ExpirationClaim, aud: AudienceClaim, role: String
-            func verify(using algorithm: some JWTAlgorithm) async throws {}
-        }
-        let keys = JWTKeyCollection()
-        await keys.add(hmac: HMACKey(from: try #require(ProcessInfo.processInfo.environment["SUPABASE_JWT_SECRET"])), digestAlgorithm: .sha256)
-        let token = try await keys.sign(Claims(sub: .init(value: id.uuidString.lowercased()), exp: .init(value: Date().addingTimeInterval(600)),
-                                               aud: .init(value: ["authenticated"]), role: "authenticated"))
-        return (id, token)
-    }
+    func makeUser() async throws -> (id: UUID, token: String) { try await makeSignedInUser(owner: owner) }
 
     func post(_ path: String, _ body: [String: String], bearer: String? = nil) throws -> (status: Int, json: [String: Any], headers: [String: String]) {
         let data = try JSONSerialization.data(withJSONObject: body)

@@ -1,0 +1,73 @@
+import Database
+import Domain
+import FoundationEssentials
+import Runtime
+
+/// `GET /api/aws/external-id?organization_id=…` — AWS onboarding for a workspace member: the
+/// workspace's external ID and everything needed to deploy the customer role template (its
+/// parameters and a CloudFormation quick-create link). Nothing is stored here; the ID is derived.
+struct AWSExternalID: HTTPFunction {
+    struct Onboarding: Encodable {
+        let external_id: String
+        let platform_account_id: String
+        let role_template_url: String
+        let quick_create_url: String
+        let parameters: [String: String]
+        let managed_policies: [String]
+    }
+
+    let router: Router
+
+    init(context: InitContext) async throws {
+        let environment = context.environment
+        let database = try Database(environment: environment, applicationName: context.functionName)
+        let verifier = try await CallerVerifier(configuration: .init(environment: environment))
+        guard let key = CLICredentials.bytes(hex: try environment.required("EXTERNAL_ID_KEY")), key.count >= 32 else {
+            throw ConfigurationError(message: "EXTERNAL_ID_KEY must be at least 32 bytes, hex-encoded")
+        }
+        let platformAccount = try environment.required("PLATFORM_AWS_ACCOUNT_ID")
+        let templateURL = try environment.required("CUSTOMER_ROLE_TEMPLATE_URL")
+        let region = environment["AWS_REGION"] ?? "us-east-1"
+
+        var router = Router()
+        router.get("/api/aws/external-id") { request, _ in
+            let caller = try await verifier.verify(request)
+            guard let organization = request.query("organization_id").flatMap(UUID.init(uuidString:)) else {
+                throw HTTPError.badRequest("organization_id must be the workspace's UUID")
+            }
+            // Row-level security answers "is the caller a member?": a workspace they are not in is not found.
+            guard try await database.userSession(caller).query("SELECT 1 AS member FROM public.organizations WHERE id = $1", organization).first != nil else {
+                throw HTTPError.notFound("no such workspace")
+            }
+            let externalID = ExternalID.derive(organization: organization, key: key)
+            let parameters = ["ExternalId": externalID.value, "PlatformAccountId": platformAccount]
+            return try .json(Onboarding(
+                external_id: externalID.value, platform_account_id: platformAccount, role_template_url: templateURL,
+                quick_create_url: Self.quickCreateURL(region: region, templateURL: templateURL, parameters: parameters),
+                parameters: parameters, managed_policies: ["arn:aws:iam::aws:policy/SecurityAudit", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"]),
+                headers: ["cache-control": "no-store"])
+        }
+        self.router = router
+    }
+
+    /// The AWS console's CloudFormation quick-create link, with the template's parameters filled in.
+    static func quickCreateURL(region: String, templateURL: String, parameters: [String: String]) -> String {
+        let query = [("templateURL", templateURL), ("stackName", "ZeroCredentialPlatformAccess")]
+            + parameters.sorted { $0.key < $1.key }.map { ("param_\($0.key)", $0.value) }
+        let encoded = query.map { "\($0.0)=\(percentEncoded($0.1))" }.joined(separator: "&")
+        return "https://console.aws.amazon.com/cloudformation/home?region=\(region)#/stacks/quickcreate?\(encoded)"
+    }
+
+    static func percentEncoded(_ text: String) -> String {
+        var output = ""
+        for byte in text.utf8 {
+            if (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || "-_.~".utf8.contains(byte) {
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                let hex = String(byte, radix: 16, uppercase: true)
+                output += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return output
+    }
+}

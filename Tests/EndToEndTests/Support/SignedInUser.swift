@@ -1,0 +1,20 @@
+import Foundation
+import JWTKit
+@_spi(Privileged) import Database
+
+/// A user as GoTrue would have made them (a row in auth.users, written as the owner) and an
+/// HS256 session token for them, signed with the project's JWT secret.
+func makeSignedInUser(owner: Database) async throws -> (id: UUID, token: String) {
+    let id = UUID()
+    _ = try await owner.runAsConnectedRole([Statement("INSERT INTO auth.users (id, email) VALUES ($1, $2)", id, "\(id)@example.test")])
+    struct Claims: JWTPayload {
+        let sub: SubjectClaim, exp: ExpirationClaim, aud: AudienceClaim, role: String
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+    guard let secret = ProcessInfo.processInfo.environment["SUPABASE_JWT_SECRET"] else { throw CocoaError(.featureUnsupported) }
+    let keys = JWTKeyCollection()
+    await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+    let token = try await keys.sign(Claims(sub: .init(value: id.uuidString.lowercased()), exp: .init(value: Date().addingTimeInterval(600)),
+                                           aud: .init(value: ["authenticated"]), role: "authenticated"))
+    return (id, token)
+}
