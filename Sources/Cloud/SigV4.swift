@@ -1,5 +1,6 @@
 import Crypto
 import FoundationEssentials
+import Runtime
 
 /// AWS Signature Version 4 (`AWS4-HMAC-SHA256`), checked against AWS's own test suite.
 public struct SigV4Signer: Sendable {
@@ -135,21 +136,8 @@ public struct SigV4Signer: Sendable {
             .joined(separator: "&")
     }
 
-    /// RFC 3986 encoding: only `A-Z a-z 0-9 - _ . ~` stay as they are.
-    public static func encode<S: StringProtocol>(_ text: S) -> String {
-        var output = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                output.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                output += "%" + (hex.count == 1 ? "0" + hex : hex)
-            }
-        }
-        return output
-    }
+    /// RFC 3986 encoding, as AWS canonicalises.
+    public static func encode<S: StringProtocol>(_ text: S) -> String { percentEncoded(text) }
 
     static func percentDecoded<S: StringProtocol>(_ text: S) -> String {
         var bytes: [UInt8] = []

@@ -57,17 +57,4 @@ struct AWSExternalID: HTTPFunction {
         let encoded = query.map { "\($0.0)=\(percentEncoded($0.1))" }.joined(separator: "&")
         return "https://console.aws.amazon.com/cloudformation/home?region=\(region)#/stacks/quickcreate?\(encoded)"
     }
-
-    static func percentEncoded(_ text: String) -> String {
-        var output = ""
-        for byte in text.utf8 {
-            if (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || "-_.~".utf8.contains(byte) {
-                output.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
-                let hex = String(byte, radix: 16, uppercase: true)
-                output += "%" + (hex.count == 1 ? "0" + hex : hex)
-            }
-        }
-        return output
-    }
 }
