@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "cli-refresh", targets: ["cli-refresh"]),
         .executable(name: "cli-logout", targets: ["cli-logout"]),
         .executable(name: "aws-external-id", targets: ["aws-external-id"]),
+        .executable(name: "connect-account", targets: ["connect-account"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "migrate", targets: ["migrate"]),
     ],
@@ -51,6 +52,7 @@ let package = Package(
         function("cli-refresh", dependencies: ["Database", "Domain", "Cloud"]),
         function("cli-logout", dependencies: ["Database", "Domain"]),
         function("aws-external-id", dependencies: ["Database", "Domain"]),
+        function("connect-account", dependencies: ["Database", "Domain", "Cloud", "AWSAPI"]),
 
         // The platform's side of the clouds: its OIDC issuer keys (and, later, AWS / GCP / Azure clients).
         .target(
@@ -130,6 +132,9 @@ let package = Package(
             dependencies: ["Database", "DatabaseService", "Runtime", .product(name: "JWTKit", package: "jwt-kit")]
         ),
         // Drives the built executables (gateway, functions, fixture) as a user would.
-        .testTarget(name: "EndToEndTests", dependencies: ["Runtime", "Database", "Domain", .product(name: "JWTKit", package: "jwt-kit")]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Runtime", "Database", "Domain", "Cloud", "AWSAPI", .product(name: "JWTKit", package: "jwt-kit")]
+        ),
     ]
 )

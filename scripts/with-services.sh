@@ -82,7 +82,8 @@ echo "postgres ready on 127.0.0.1:$port (pid $postgres_pid, data $data)" >&2
 # An AWS API peer for development and tests: moto's server on a free loopback port. The AWS
 # clients find it through the standard AWS_ENDPOINT_URL; production leaves that unset.
 moto_port=$(free_port)
-python3 -m moto.server -H 127.0.0.1 -p "$moto_port" >"$cluster/moto.log" 2>&1 &
+# AWS-managed policies (SecurityAudit, ViewOnlyAccess, ...) exist in moto only when it loads them.
+MOTO_IAM_LOAD_MANAGED_POLICIES=true python3 -m moto.server -H 127.0.0.1 -p "$moto_port" >"$cluster/moto.log" 2>&1 &
 moto_pid=$!
 for _ in $(seq 1 100); do
   python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "http://127.0.0.1:$moto_port/moto-api/" 2>/dev/null && break

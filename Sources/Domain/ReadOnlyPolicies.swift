@@ -1,0 +1,32 @@
+/// The AWS-managed policies a scanning role may carry. Anything else — another managed policy, a
+/// customer-managed one, any inline policy — could let the role write, so onboarding refuses it.
+public enum ReadOnlyPolicies {
+    public static let allowed: Set<String> = [
+        "SecurityAudit", "ReadOnlyAccess", "job-function/ViewOnlyAccess", "AmazonEC2ReadOnlyAccess", "AmazonS3ReadOnlyAccess",
+        "IAMReadOnlyAccess", "AWSCloudTrail_ReadOnlyAccess", "AmazonRDSReadOnlyAccess", "AmazonVPCReadOnlyAccess",
+        "AmazonGuardDutyReadOnlyAccess",
+    ]
+
+    /// Whether `arn` is one of the allowed AWS-managed policies (`arn:aws:iam::aws:policy/…` in any partition).
+    public static func isAllowed(_ arn: String) -> Bool {
+        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0] == "arn", parts[2] == "iam", parts[4] == "aws", parts[5].hasPrefix("policy/") else { return false }
+        return allowed.contains(String(parts[5].dropFirst("policy/".count)))
+    }
+}
+
+/// An IAM role ARN, parsed: `arn:aws:iam::123456789012:role/path/Name`.
+public struct RoleARN: Sendable, Equatable {
+    public let value: String
+    public let account: String
+    public let name: String
+
+    public init?(_ text: String) {
+        guard text.count <= 2048, let match = text.wholeMatch(of: /arn:aws(?:-[a-z]+)*:iam::([0-9]{12}):role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})/) else {
+            return nil
+        }
+        value = text
+        account = String(match.1)
+        name = String(match.3)
+    }
+}
