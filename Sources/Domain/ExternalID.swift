@@ -23,6 +23,12 @@ public struct ExternalID: Sendable, Equatable, CustomStringConvertible {
 
     init(value: String) { self.value = value }
 
+    /// The server key from its hex form (`EXTERNAL_ID_KEY`): at least 32 bytes.
+    public static func key(hex: String) throws -> [UInt8] {
+        guard let key = CLICredentials.bytes(hex: hex), key.count >= 32 else { throw ExternalIDKeyError() }
+        return key
+    }
+
     /// What the database keeps.
     public var hash: [UInt8] { Array(SHA256.hash(data: Array(value.utf8))) }
 
@@ -46,4 +52,8 @@ enum Base32 {
         if bits > 0 { output.append(alphabet[(buffer << (5 - bits)) & 31]) }
         return String(decoding: output, as: UTF8.self)
     }
+}
+
+public struct ExternalIDKeyError: Error, CustomStringConvertible {
+    public var description: String { "EXTERNAL_ID_KEY must be at least 32 bytes, hex-encoded" }
 }

@@ -31,9 +31,7 @@ struct ConnectAccount: HTTPFunction {
         let environment = context.environment
         let database = try Database(environment: environment, applicationName: context.functionName)
         let verifier = try await CallerVerifier(configuration: .init(environment: environment))
-        guard let key = CLICredentials.bytes(hex: try environment.required("EXTERNAL_ID_KEY")), key.count >= 32 else {
-            throw ConfigurationError(message: "EXTERNAL_ID_KEY must be at least 32 bytes, hex-encoded")
-        }
+        let key = try ExternalID.key(hex: try environment.required("EXTERNAL_ID_KEY"))
         let region = environment["AWS_REGION"] ?? "us-east-1"
         // The platform's own base credentials (on Lambda: its execution role's).
         let platform = AWSCredentials(
