@@ -25,6 +25,7 @@ let package = Package(
         .executable(name: "cli-logout", targets: ["cli-logout"]),
         .executable(name: "aws-external-id", targets: ["aws-external-id"]),
         .executable(name: "connect-account", targets: ["connect-account"]),
+        .executable(name: "revoke", targets: ["revoke"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "migrate", targets: ["migrate"]),
     ],
@@ -53,6 +54,7 @@ let package = Package(
         function("cli-logout", dependencies: ["Database", "Domain"]),
         function("aws-external-id", dependencies: ["Database", "Domain"]),
         function("connect-account", dependencies: ["Database", "Domain", "Cloud", "AWSAPI"]),
+        function("revoke", dependencies: ["Database"]),
 
         // The platform's side of the clouds: its OIDC issuer keys (and, later, AWS / GCP / Azure clients).
         .target(

@@ -86,6 +86,36 @@ import Cloud
         #expect(count == 0)
     }
 
+    @Test func revokingEndsAccessInOneStepAndIsIdempotent() async throws {
+        let admin = try await makeSignedInUser(owner: owner)
+        let organization = try await workspace(of: admin.id)
+        let connected = try connect(organization, try await customerRole(policies: ["SecurityAudit"]), bearer: admin.token)
+        let id = try #require(connected.json["id"] as? String)
+        _ = try await owner.runAsConnectedRole([Statement(
+            "INSERT INTO public.scans (organization_id, cloud_identity_id, trigger) VALUES ($1, $2::uuid, 'schedule')", organization, id)])
+
+        let stranger = try await makeSignedInUser(owner: owner)
+        #expect(try gateway.request("DELETE", "/api/cloud-identities/\(id)", headers: [("Authorization", "Bearer \(stranger.token)")]).status == 404)
+        let member = try await makeSignedInUser(owner: owner)
+        _ = try await owner.runAsConnectedRole([Statement("INSERT INTO public.memberships (organization_id, user_id, role) VALUES ($1, $2, 'member')", organization, member.id)])
+        #expect(try gateway.request("DELETE", "/api/cloud-identities/\(id)", headers: [("Authorization", "Bearer \(member.token)")]).status == 403)
+
+        for _ in 0..<2 {
+            #expect(try gateway.request("DELETE", "/api/cloud-identities/\(id)", headers: [("Authorization", "Bearer \(admin.token)")]).status == 204)
+        }
+        let row = try #require(try await owner.runAsConnectedRole([Statement(
+            "SELECT status, aws_role_arn IS NULL AS arn_gone, aws_external_id_hash IS NULL AS hash_gone FROM public.cloud_identities WHERE id = $1::uuid", id)])[0].first)
+        #expect(try row["status"] as String == "revoked")
+        #expect(try row["arn_gone"] as Bool)
+        #expect(try row["hash_gone"] as Bool)
+        let scan: String? = try await owner.runAsConnectedRole([Statement(
+            "SELECT status FROM public.scans WHERE cloud_identity_id = $1::uuid", id)])[0].first?["status"]
+        #expect(scan == "cancelled")
+        let audits: Int? = try await owner.runAsConnectedRole([Statement(
+            "SELECT count(*) FROM public.audit_events WHERE cloud_identity_id = $1::uuid AND action = 'cloud_identity.revoked'", id)])[0].first?["count"]
+        #expect(audits == 1)
+    }
+
     @Test func onlyAdminsConnectAndARNsAreChecked() async throws {
         let member = try await makeSignedInUser(owner: owner)
         let organization = try await workspace(of: member.id, role: "member")
