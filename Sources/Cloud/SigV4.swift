@@ -80,9 +80,9 @@ public struct SigV4Signer: Sendable {
     public static func timestamp(_ date: Date) -> String {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
         let days = seconds.quotientAndRemainder(dividingBy: 86_400)
-        var (year, month, day) = civilDate(days: days.quotient)
+        var (year, month, day) = CivilCalendar.date(days: days.quotient)
         var secondOfDay = days.remainder
-        if secondOfDay < 0 { secondOfDay += 86_400; (year, month, day) = civilDate(days: days.quotient - 1) }
+        if secondOfDay < 0 { secondOfDay += 86_400; (year, month, day) = CivilCalendar.date(days: days.quotient - 1) }
         func pad(_ value: Int64, _ width: Int) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
@@ -161,17 +161,5 @@ public struct SigV4Signer: Sendable {
             let hex = String(byte, radix: 16)
             return hex.count == 1 ? "0" + hex : hex
         }.joined()
-    }
-
-    static func civilDate(days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Runtime
 
 /// A value sent as a statement parameter, in PostgreSQL's text format (nil is NULL).
 public protocol PostgresEncodable: Sendable {
@@ -68,7 +69,7 @@ extension Date: PostgresEncodable, PostgresDecodable {
         let days = seconds.quotient.quotientAndRemainder(dividingBy: 86_400)
         var day = days.quotient, secondOfDay = days.remainder
         if secondOfDay < 0 { day -= 1; secondOfDay += 86_400 }
-        let (year, month, dayOfMonth) = civil(fromDays: day)
+        let (year, month, dayOfMonth) = CivilCalendar.date(days: day)
         func pad(_ value: Int64, _ width: Int) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
@@ -113,31 +114,9 @@ extension Date: PostgresEncodable, PostgresDecodable {
         } else if index < bytes.count, bytes[index] == UInt8(ascii: "Z") {
             offsetSeconds = 0
         }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilCalendar.days(year: year, month: month, day: day)
         let epochSeconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: Double(epochSeconds) + fraction)
-    }
-
-    // Howard Hinnant's civil-calendar algorithms (proleptic Gregorian, UTC).
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 
