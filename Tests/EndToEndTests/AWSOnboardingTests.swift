@@ -15,12 +15,7 @@ import Testing
     }
 
     func workspace(of user: UUID) async throws -> UUID {
-        let id = UUID()
-        _ = try await owner.runAsConnectedRole([
-            Statement("INSERT INTO public.organizations (id, name, created_by) VALUES ($1, 'acme', $2)", id, user),
-            Statement("INSERT INTO public.memberships (organization_id, user_id, role) VALUES ($1, $2, 'member')", id, user),
-        ])
-        return id
+        try await makeWorkspace(owner: owner, member: user, role: "member")
     }
 
     func onboarding(_ organization: String, bearer: String?) throws -> (status: Int, json: [String: Any]) {

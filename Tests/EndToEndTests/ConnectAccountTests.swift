@@ -22,12 +22,7 @@ import Cloud
     }
 
     func workspace(of user: UUID, role: String = "owner") async throws -> UUID {
-        let id = UUID()
-        _ = try await owner.runAsConnectedRole([
-            Statement("INSERT INTO public.organizations (id, name, created_by) VALUES ($1, 'acme', $2)", id, user),
-            Statement("INSERT INTO public.memberships (organization_id, user_id, role) VALUES ($1, $2, $3)", id, user, role),
-        ])
-        return id
+        try await makeWorkspace(owner: owner, member: user, role: role)
     }
 
     /// A customer role in moto with the given managed policies (and an inline one if asked).

@@ -18,3 +18,13 @@ func makeSignedInUser(owner: Database) async throws -> (id: UUID, token: String)
                                            aud: .init(value: ["authenticated"]), role: "authenticated"))
     return (id, token)
 }
+
+/// A new workspace with `user` in it as `role`, written as the owner.
+func makeWorkspace(owner: Database, member user: UUID, role: String) async throws -> UUID {
+    let id = UUID()
+    _ = try await owner.runAsConnectedRole([
+        Statement("INSERT INTO public.organizations (id, name, created_by) VALUES ($1, 'acme', $2)", id, user),
+        Statement("INSERT INTO public.memberships (organization_id, user_id, role) VALUES ($1, $2, $3)", id, user, role),
+    ])
+    return id
+}
