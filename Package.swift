@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "aws-external-id", targets: ["aws-external-id"]),
         .executable(name: "connect-account", targets: ["connect-account"]),
         .executable(name: "revoke", targets: ["revoke"]),
+        .executable(name: "assume-role", targets: ["assume-role"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "migrate", targets: ["migrate"]),
     ],
@@ -55,16 +56,19 @@ let package = Package(
         function("aws-external-id", dependencies: ["Database", "Domain"]),
         function("connect-account", dependencies: ["Database", "Domain", "Cloud", "AWSAPI"]),
         function("revoke", dependencies: ["Database"]),
+        function("assume-role", dependencies: ["Database", "CloudAccess", .product(name: "Logging", package: "swift-log")]),
 
         // The platform's side of the clouds: its OIDC issuer keys (and, later, AWS / GCP / Azure clients).
         .target(
             name: "Cloud",
             dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")],
-            exclude: ["AWS"]
+            exclude: ["AWS", "Access"]
         ),
         // AWS's APIs (query, REST-XML) need an XML parser: kept apart, so that only functions
         // that call AWS load FoundationXML, not the token and OIDC functions.
         .target(name: "AWSAPI", dependencies: ["Cloud", "Runtime"], path: "Sources/Cloud/AWS"),
+        // Getting into a customer's account: the identity through the caller's session, AssumeRole, the audit.
+        .target(name: "CloudAccess", dependencies: ["AWSAPI", "Cloud", "Database", "Domain", "Runtime"], path: "Sources/Cloud/Access"),
 
         // Pure types and rules of the domain: no I/O.
         .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -119,12 +123,13 @@ let package = Package(
             path: "bench/cli-refresh"
         ),
 
+        .target(name: "AWSTestSupport", dependencies: ["AWSAPI", "Cloud", "Runtime"], path: "Tests/Support/AWSTestSupport"),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(
             name: "CloudTests",
             dependencies: [
-                "Cloud", "AWSAPI", "Domain", "Runtime", .product(name: "JWTKit", package: "jwt-kit"),
+                "Cloud", "AWSAPI", "AWSTestSupport", "Domain", "Runtime", .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
@@ -136,7 +141,7 @@ let package = Package(
         // Drives the built executables (gateway, functions, fixture) as a user would.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Runtime", "Database", "Domain", "Cloud", "AWSAPI", .product(name: "JWTKit", package: "jwt-kit")]
+            dependencies: ["Runtime", "Database", "Domain", "Cloud", "AWSAPI", "AWSTestSupport", .product(name: "JWTKit", package: "jwt-kit")]
         ),
     ]
 )

@@ -7,7 +7,9 @@
 # MIGRATION_DATABASE_URL (the owner), PGHOST, PGPORT, PG_DATA_DIRECTORY, PG_BIN_DIRECTORY,
 # PLATFORM_URL, PLATFORM_SIGNING_KEYS, PLATFORM_JWKS, SUPABASE_JWT_SECRET and
 # VERIFICATION_CODE_KEY, EXTERNAL_ID_KEY (local keys made once under .local/secrets),
-# PLATFORM_AWS_ACCOUNT_ID and CUSTOMER_ROLE_TEMPLATE_URL.
+# PLATFORM_AWS_ACCOUNT_ID and CUSTOMER_ROLE_TEMPLATE_URL; from moto: AWS_ENDPOINT_URL, AWS_REGION,
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (the platform), PLATFORM_AWS_PRINCIPAL_ARN,
+# CUSTOMER_AWS_ACCESS_KEY_ID / CUSTOMER_AWS_SECRET_ACCESS_KEY (a customer's administrator).
 set -euo pipefail
 
 fresh=0
@@ -92,9 +94,11 @@ for _ in $(seq 1 100); do
 done
 export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port"
 export AWS_REGION="${AWS_REGION:-us-east-1}"
-# moto's default account (123456789012) for the platform's own base credentials; any key works
-# until a test turns IAM authorization on.
-export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-AKIAPLATFORMLOCAL000}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local-platform-secret}"
+# moto's account 123456789012 plays both sides: the platform's base identity (AWS_ACCESS_KEY_ID,
+# allowed nothing but sts:AssumeRole) and a customer's administrator (CUSTOMER_AWS_*). IAM
+# authorization is on from here, so trust policies, external IDs and permissions are enforced.
+identities=$(python3 "$project/scripts/moto-bootstrap.py" "$AWS_ENDPOINT_URL") || { tail -n 20 "$cluster/moto.log" >&2; exit 1; }
+eval "$identities"
 echo "moto ready on $AWS_ENDPOINT_URL (pid $moto_pid)" >&2
 
 # Local key material, made once and kept under .local/: the platform's RS256 signing key and a

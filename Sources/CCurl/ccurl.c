@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct ccurl_handle {
     CURL *easy;
@@ -69,7 +70,13 @@ int ccurl_perform(ccurl_handle *handle,
     curl_easy_reset(easy);
 
     struct curl_slist *list = NULL;
-    for (size_t i = 0; i < header_count; i++) list = curl_slist_append(list, headers[i]);
+    int has_content_type = 0;
+    for (size_t i = 0; i < header_count; i++) {
+        list = curl_slist_append(list, headers[i]);
+        if (strncasecmp(headers[i], "Content-Type:", 13) == 0) has_content_type = 1;
+    }
+    // A body sent with POSTFIELDS is labelled a form by default; a body is only what its caller says.
+    if (!has_content_type) list = curl_slist_append(list, "Content-Type:");
     // Without this libcurl waits for "100 Continue" before sending bodies over 1 KiB.
     list = curl_slist_append(list, "Expect:");
 

@@ -110,7 +110,7 @@ public struct SigV4Signer: Sendable {
 
     /// Dot segments and repeated slashes removed (except for S3, whose keys may hold them), each
     /// segment percent-encoded.
-    static func canonicalPath(_ path: String, normalize: Bool) -> String {
+    public static func canonicalPath(_ path: String, normalize: Bool) -> String {
         guard normalize else { return path.split(separator: "/", omittingEmptySubsequences: false).map { encode($0) }.joined(separator: "/") }
         var segments: [Substring] = []
         for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -155,6 +155,9 @@ public struct SigV4Signer: Sendable {
         }
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    /// `x-amz-content-sha256`: the hex SHA-256 of a body, which S3 requires on every request.
+    public static func payloadHash(_ body: [UInt8]) -> String { hex(SHA256.hash(data: body)) }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         digest.map { byte in

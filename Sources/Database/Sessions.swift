@@ -1,6 +1,15 @@
+/// What a use case needs from whichever session its caller holds. The session decides what its
+/// statements can reach (row-level security for users, everything for the system); code written
+/// against this protocol cannot widen that.
+public protocol DatabaseSession: Sendable {
+    func query(_ sql: String, _ parameters: (any PostgresEncodable)?...) async throws(DatabaseError) -> QueryResult
+    func batch(_ statements: [Statement]) async throws(DatabaseError) -> [QueryResult]
+    func transaction<T: Sendable>(_ body: (Transaction) async throws -> T) async throws -> T
+}
+
 /// The signed-in caller's view of the database: role `authenticated`, claims from a verified
 /// token, so every statement is filtered by row-level security.
-public struct UserSession: Sendable {
+public struct UserSession: DatabaseSession {
     let scope: SessionScope
     public let claims: VerifiedClaims
 
@@ -25,7 +34,7 @@ public struct UserSession: Sendable {
 }
 
 /// A public endpoint's view: role `anon`, which reaches only the few functions granted to it.
-public struct AnonymousSession: Sendable {
+public struct AnonymousSession: DatabaseSession {
     let scope: SessionScope
 
     public func query(_ sql: String, _ parameters: (any PostgresEncodable)?...) async throws(DatabaseError) -> QueryResult {

@@ -5,7 +5,7 @@
 /// Only system functions (scan runner, scheduled token refresh, dispatchers) depend on this
 /// module; a user-facing function cannot import it, so it cannot construct one — a compile error,
 /// not a review comment. A test checks the package graph against the template's HTTP routes.
-public struct ServiceSession: Sendable {
+public struct ServiceSession: DatabaseSession {
     let scope: SessionScope
 
     public init(database: Database) {

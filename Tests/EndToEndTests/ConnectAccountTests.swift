@@ -1,53 +1,41 @@
 import Domain
 import Foundation
 import Runtime
+import AWSTestSupport
 import Testing
 @testable import AWSAPI
 import Cloud
 @_spi(Privileged) import Database
 
-/// `POST /api/cloud-identities` through the gateway, against moto (IAM authorization off: moto
-/// does not check external IDs then, so these tests cover the onboarding checks, not the trust).
+/// `POST /api/cloud-identities` through the gateway, against moto with IAM authorization on: the
+/// trust policy, the external ID and the role's permissions are checked as AWS checks them.
 @Suite(.serialized) final class ConnectAccountTests: @unchecked Sendable {
     let gateway: GatewayProcess
     let owner: Database
-    let iam: AWSQueryClient
+    let account: CustomerAccount
 
     init() throws {
         gateway = try GatewayProcess(template: try String(contentsOfFile: "infra/template.yaml", encoding: .utf8))
         owner = try Database(url: try #require(ProcessInfo.processInfo.environment["MIGRATION_DATABASE_URL"]), applicationName: "connect-tests")
-        let environment = Environment()
-        iam = AWSQueryClient(service: "iam", version: "2010-05-08", region: "us-east-1", credentials: AWSCredentials(
-            accessKeyID: try environment.required("AWS_ACCESS_KEY_ID"), secretAccessKey: try environment.required("AWS_SECRET_ACCESS_KEY")))
+        account = try CustomerAccount()
     }
 
     func workspace(of user: UUID, role: String = "owner") async throws -> UUID {
         try await makeWorkspace(owner: owner, member: user, role: role)
     }
 
-    /// A customer role in moto with the given managed policies (and an inline one if asked).
-    func customerRole(policies: [String], inline: Bool = false) async throws -> String {
-        let name = "customer-\(UUID().uuidString.prefix(8))"
-        let trust = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#
-        let created = try await iam.call("CreateRole", [("RoleName", name), ("AssumeRolePolicyDocument", trust)])
-        for policy in policies { _ = try await iam.call("AttachRolePolicy", [("RoleName", name), ("PolicyArn", "arn:aws:iam::aws:policy/\(policy)")]) }
-        if inline {
-            _ = try await iam.call("PutRolePolicy", [("RoleName", name), ("PolicyName", "extra"),
-                ("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]}"#)])
-        }
-        return try #require(created.value("Arn"))
+    func customerRole(for organization: UUID, policies: [String], inline: Bool = false) async throws -> String {
+        try await account.role(for: organization, policies: policies, inline: inline)
     }
 
     func connect(_ organization: UUID, _ roleARN: String, bearer: String) throws -> (status: Int, json: [String: Any]) {
-        let body = #"{"organization_id":"\#(organization.uuidString)","role_arn":"\#(roleARN)"}"#
-        let response = try gateway.request("POST", "/api/cloud-identities", body: body, headers: [("Authorization", "Bearer \(bearer)")])
-        return (response.status, (try? jsonObject(response.body)) ?? [:])
+        try EndToEndTests.connect(gateway, organization, roleARN, bearer: bearer)
     }
 
     @Test func aReadOnlyRoleIsConnectedAndOnlyItsARNAndExternalIDHashAreStored() async throws {
         let user = try await makeSignedInUser(owner: owner)
         let organization = try await workspace(of: user.id)
-        let role = try await customerRole(policies: ["SecurityAudit", "job-function/ViewOnlyAccess"])
+        let role = try await customerRole(for: organization, policies: ["SecurityAudit", "job-function/ViewOnlyAccess"])
         let answer = try connect(organization, role, bearer: user.token)
         #expect(answer.status == 201, "\(answer.json)")
         #expect(answer.json["status"] as? String == "active")
@@ -56,9 +44,7 @@ import Cloud
         let row = try #require(try await owner.runAsConnectedRole([Statement(
             "SELECT aws_role_arn, aws_external_id_hash, status FROM public.cloud_identities WHERE organization_id = $1", organization)])[0].first)
         #expect(try row["aws_role_arn"] as String == role)
-        let keyHex = try #require(ProcessInfo.processInfo.environment["EXTERNAL_ID_KEY"])
-        let externalID = ExternalID.derive(organization: organization, key: try #require(CLICredentials.bytes(hex: keyHex)))
-        #expect(try row["aws_external_id_hash"] as Bytes == Bytes(externalID.hash))
+        #expect(try row["aws_external_id_hash"] as Bytes == Bytes(try externalID(of: organization).hash))
         // Connecting again re-activates the same identity rather than adding a second.
         #expect(try connect(organization, role, bearer: user.token).status == 201)
         let count: Int? = try await owner.runAsConnectedRole([Statement(
@@ -70,7 +56,7 @@ import Cloud
     func rolesThatCanWriteAreRefusedWithTheReason(policies: [String], inline: Bool) async throws {
         let user = try await makeSignedInUser(owner: owner)
         let organization = try await workspace(of: user.id)
-        let answer = try connect(organization, try await customerRole(policies: policies, inline: inline), bearer: user.token)
+        let answer = try connect(organization, try await customerRole(for: organization, policies: policies, inline: inline), bearer: user.token)
         #expect(answer.status == 422)
         #expect(answer.json["error"] as? String == "role_not_read_only")
         if let writable = policies.first(where: { $0 != "SecurityAudit" }) {
@@ -84,7 +70,7 @@ import Cloud
     @Test func revokingEndsAccessInOneStepAndIsIdempotent() async throws {
         let admin = try await makeSignedInUser(owner: owner)
         let organization = try await workspace(of: admin.id)
-        let connected = try connect(organization, try await customerRole(policies: ["SecurityAudit"]), bearer: admin.token)
+        let connected = try connect(organization, try await customerRole(for: organization, policies: ["SecurityAudit"]), bearer: admin.token)
         let id = try #require(connected.json["id"] as? String)
         _ = try await owner.runAsConnectedRole([Statement(
             "INSERT INTO public.scans (organization_id, cloud_identity_id, trigger) VALUES ($1, $2::uuid, 'schedule')", organization, id)])
@@ -111,10 +97,20 @@ import Cloud
         #expect(audits == 1)
     }
 
+    @Test func aRoleThatDoesNotTrustThisWorkspacesExternalIDIsNotConnected() async throws {
+        let user = try await makeSignedInUser(owner: owner)
+        let organization = try await workspace(of: user.id)
+        let other = try await workspace(of: user.id)
+        // A role set up for another workspace: the confused deputy the external ID prevents.
+        let answer = try connect(organization, try await customerRole(for: other, policies: ["SecurityAudit"]), bearer: user.token)
+        #expect(answer.status == 422)
+        #expect(answer.json["error"] as? String == "role_not_assumable")
+    }
+
     @Test func onlyAdminsConnectAndARNsAreChecked() async throws {
         let member = try await makeSignedInUser(owner: owner)
         let organization = try await workspace(of: member.id, role: "member")
-        let role = try await customerRole(policies: ["SecurityAudit"])
+        let role = try await customerRole(for: organization, policies: ["SecurityAudit"])
         #expect(try connect(organization, role, bearer: member.token).status == 403)
         let admin = try await makeSignedInUser(owner: owner)
         let adminWorkspace = try await workspace(of: admin.id, role: "admin")

@@ -15,7 +15,9 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isInvalidCredentials: Bool { ["InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException", "InvalidAccessKeyId"].contains(code) }
     public var isExpiredCredentials: Bool { ["ExpiredToken", "ExpiredTokenException", "RequestExpired"].contains(code) }
     /// "Not configured" answers, which a scan records as results rather than errors.
-    public var isNotFound: Bool { code.hasPrefix("NoSuch") || code.hasSuffix("NotFound") || code.hasSuffix("NotFoundException") || code == "NotFound" }
+    public var isNotFound: Bool {
+        code.hasPrefix("NoSuch") || code.hasSuffix("NotFound") || code.hasSuffix("NotFoundException") || code.hasSuffix("NotFoundError")
+    }
     /// Worth retrying with backoff.
     public var isRetryable: Bool {
         httpStatus >= 500 || httpStatus == 429

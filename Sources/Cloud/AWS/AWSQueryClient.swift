@@ -1,76 +1,47 @@
 import Cloud
 import FoundationEssentials
 import Runtime
-import Synchronization
 
-/// AWS's query protocol (STS, IAM, EC2 and friends): a signed form POST, an XML answer.
-/// Endpoints follow the standard variables: `AWS_ENDPOINT_URL_<SERVICE>`, then
-/// `AWS_ENDPOINT_URL`, then AWS's own. Throttling and 5xx answers are retried with exponential
-/// backoff and full jitter.
+/// AWS's query protocol (STS, IAM, EC2, RDS and friends): a signed form POST, an XML answer.
 public final class AWSQueryClient: Sendable {
-    public let service: String
-    public let region: String
+    public var service: String { transport.service }
+    public var region: String { transport.region }
     let version: String
-    let endpoint: String
-    let signer: SigV4Signer
-    let http = Mutex(HTTPClient())
-    let maximumAttempts: Int
+    let transport: AWSTransport
 
     public init(service: String, version: String, region: String, credentials: AWSCredentials, environment: Environment = Environment(), maximumAttempts: Int = 4) {
-        self.service = service
         self.version = version
-        self.region = region
-        self.endpoint = Self.endpoint(service: service, region: region, environment: environment)
-        // IAM signs for us-east-1 wherever it is called from.
-        self.signer = SigV4Signer(credentials: credentials, region: service == "iam" ? "us-east-1" : region, service: service)
-        self.maximumAttempts = maximumAttempts
-    }
-
-    static func endpoint(service: String, region: String, environment: Environment) -> String {
-        if let specific = environment["AWS_ENDPOINT_URL_\(service.uppercased())"] ?? environment["AWS_ENDPOINT_URL"] {
-            return specific.hasSuffix("/") ? String(specific.dropLast()) : specific
-        }
-        if service == "iam" { return "https://iam.amazonaws.com" }
-        return "https://\(service).\(region).amazonaws.com"
+        transport = AWSTransport(service: service, region: region, credentials: credentials, environment: environment, maximumAttempts: maximumAttempts)
     }
 
     /// Calls `action`; the answer's root element, or the service's error.
     public func call(_ action: String, _ parameters: [(String, String)] = []) async throws(AWSError) -> XMLNode {
         let body = ([("Action", action), ("Version", version)] + parameters)
-            .map { "\(SigV4Signer.encode($0.0))=\(SigV4Signer.encode($0.1))" }.joined(separator: "&")
-        var attempt = 1
-        while true {
-            do {
-                return try send(body: Array(body.utf8))
-            } catch let error where error.isRetryable && attempt < maximumAttempts {
-                // Full jitter: a random pause up to 100 ms × 2^attempt.
-                let ceiling = 100 * (1 << attempt)
-                try? await Task.sleep(for: .milliseconds(Int.random(in: 0...ceiling)))
-                attempt += 1
-            }
-        }
-    }
-
-    private func send(body: [UInt8]) throws(AWSError) -> XMLNode {
-        let host = endpoint.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? ""
-        var request = SigV4Signer.Request(
-            method: "POST", path: "/",
-            headers: [("Host", host), ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: body)
-        signer.sign(&request, at: Date())
-        let response: HTTPClient.Response
-        do {
-            response = try http.withLock { client throws(HTTPTransportError) in
-                try client.send(HTTPClient.Request(method: "POST", url: endpoint + "/", headers: request.headers, body: body, timeoutMilliseconds: 20_000))
-            }
-        } catch {
-            throw AWSError.transport(error.message)
-        }
+            .map { "\(Self.formEncoded($0.0))=\(Self.formEncoded($0.1))" }.joined(separator: "&")
+        let service = transport.service
+        let response = try await transport.send(
+            method: "POST", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: Array(body.utf8),
+            error: { AWSError(xmlResponse: $0, service: service) })
         guard let document = XMLNode.parse(response.body) else {
             throw AWSError(code: "InvalidResponse", message: "\(service) answered \(response.status) without XML", httpStatus: response.status)
         }
-        guard (200..<300).contains(response.status) else {
-            throw AWSError(code: document.value("Code") ?? "HTTP\(response.status)", message: document.value("Message") ?? "", httpStatus: response.status)
-        }
         return document
+    }
+
+    /// `application/x-www-form-urlencoded`: RFC 3986 with spaces as `+`, byte for byte what
+    /// AWS's own SDKs send (a peer that re-encodes the form before checking the signature agrees).
+    static func formEncoded(_ text: String) -> String {
+        SigV4Signer.encode(text).replacingOccurrences(of: "%20", with: "+")
+    }
+}
+
+extension AWSError {
+    /// The query and REST-XML protocols' error documents: `<ErrorResponse><Error><Code>` (STS,
+    /// IAM), `<Response><Errors><Error><Code>` (EC2), `<Error><Code>` (S3). A body-less answer
+    /// (HEAD) is named by its status.
+    init(xmlResponse response: HTTPClient.Response, service: String) {
+        let document = XMLNode.parse(response.body)
+        let code = document?.value("Code") ?? (response.status == 404 ? "NotFound" : response.status == 403 ? "AccessDenied" : "HTTP\(response.status)")
+        self.init(code: code, message: document?.value("Message") ?? "\(service) answered \(response.status)", httpStatus: response.status)
     }
 }

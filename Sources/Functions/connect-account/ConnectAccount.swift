@@ -34,9 +34,7 @@ struct ConnectAccount: HTTPFunction {
         let key = try ExternalID.key(hex: try environment.required("EXTERNAL_ID_KEY"))
         let region = environment["AWS_REGION"] ?? "us-east-1"
         // The platform's own base credentials (on Lambda: its execution role's).
-        let platform = AWSCredentials(
-            accessKeyID: try environment.required("AWS_ACCESS_KEY_ID"), secretAccessKey: try environment.required("AWS_SECRET_ACCESS_KEY"),
-            sessionToken: environment["AWS_SESSION_TOKEN"])
+        let platform = try AWSCredentials(environment: environment)
 
         var router = Router()
         router.post("/api/cloud-identities") { request, context in
@@ -68,8 +66,15 @@ struct ConnectAccount: HTTPFunction {
             }
 
             let iam = AWSQueryClient(service: "iam", version: "2010-05-08", region: region, credentials: assumed.credentials)
-            let attached = try await iam.call("ListAttachedRolePolicies", [("RoleName", role.name)]).all("PolicyArn").map(\.text)
-            let inline = try await iam.call("ListRolePolicies", [("RoleName", role.name)]).all("member").map(\.text)
+            let attached: [String], inline: [String]
+            do {
+                attached = try await iam.call("ListAttachedRolePolicies", [("RoleName", role.name)]).all("PolicyArn").map(\.text)
+                inline = try await iam.call("ListRolePolicies", [("RoleName", role.name)]).all("member").map(\.text)
+            } catch let error as AWSError where error.isAccessDenied {
+                // SecurityAudit and ViewOnlyAccess both allow this; a role that cannot is not the one the template makes.
+                throw HTTPError(status: 422, error: "role_not_read_only",
+                                description: "the role cannot list its own policies: attach the AWS-managed SecurityAudit and ViewOnlyAccess policies")
+            }
             let writable = attached.filter { !ReadOnlyPolicies.isAllowed($0) }
             guard writable.isEmpty, inline.isEmpty, !attached.isEmpty else {
                 let reasons = writable.map { "policy \($0)" } + inline.map { "inline policy \($0)" }

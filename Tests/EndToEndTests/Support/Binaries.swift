@@ -14,10 +14,15 @@ struct CommandResult {
 
 /// Runs a built executable to completion.
 func runExecutable(_ name: String, arguments: [String] = [], standardInput: String? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+    try runProgram(URL(fileURLWithPath: binDirectory).appendingPathComponent(name).path, arguments: arguments, standardInput: standardInput, environment: environment)
+}
+
+/// Runs a program to completion, with the test's environment less `removing` plus `environment`.
+func runProgram(_ path: String, arguments: [String] = [], standardInput: String? = nil, environment: [String: String] = [:], removing: Set<String> = []) throws -> CommandResult {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: binDirectory).appendingPathComponent(name)
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "AWS_LAMBDA_RUNTIME_API" }.merging(environment) { $1 }
+    process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "AWS_LAMBDA_RUNTIME_API" && !removing.contains($0.key) }.merging(environment) { $1 }
     let output = Pipe(), errors = Pipe(), input = Pipe()
     process.standardOutput = output
     process.standardError = errors

@@ -1,0 +1,80 @@
+import CloudAccess
+import Database
+import FoundationEssentials
+import Logging
+import Runtime
+
+/// `POST /api/cloud-identities/{id}/credentials` `{"purpose"?: "cli" | "provisioning"}` — a
+/// workspace member gets one-hour credentials for a connected AWS account, in the JSON the AWS
+/// CLI and SDKs read from a `credential_process` (Version 1), so a terminal or a Terraform runner
+/// uses them as they are. The credentials pass through: audited, never stored, never logged.
+struct AssumeRole: HTTPFunction {
+    struct Request: Decodable {
+        let purpose: String?
+    }
+
+    /// https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sourcing-external.html
+    struct CredentialProcessOutput: Encodable {
+        let Version = 1
+        let AccessKeyId: String
+        let SecretAccessKey: String
+        let SessionToken: String?
+        let Expiration: String
+    }
+
+    let router: Router
+
+    init(context: InitContext) async throws {
+        let database = try Database(environment: context.environment, applicationName: context.functionName)
+        let verifier = try await CallerVerifier(configuration: .init(environment: context.environment))
+        let access = try AWSAccess(environment: context.environment)
+
+        var router = Router()
+        router.post("/api/cloud-identities/{id}/credentials") { request, context in
+            let caller = try await verifier.verify(request)
+            guard let id = request.pathParameter("id").flatMap(UUID.init(uuidString:)) else {
+                throw HTTPError.badRequest("the cloud identity id must be a UUID")
+            }
+            let requested = try request.bodyBytes().isEmpty ? nil : try request.decodeBody(Request.self).purpose
+            // Scans assume roles themselves, as the system; a user asks for a terminal or a runner.
+            guard let purpose = AWSAccess.Purpose(rawValue: requested ?? "cli"), purpose != .scan else {
+                throw HTTPError.badRequest("purpose must be cli or provisioning")
+            }
+
+            let issued: AWSAccess.Issued
+            do throws(AWSAccessRefusal) {
+                issued = try await access.credentials(for: id, purpose: purpose, requester: .user(caller.userID), session: database.userSession(caller))
+            } catch {
+                throw Self.httpError(for: error, logger: context.logger, identity: id)
+            }
+            context.logger.info("aws credentials issued", metadata: [
+                "cloudIdentity": "\(id)", "purpose": "\(purpose.rawValue)", "roleSessionName": "\(issued.sessionName)",
+            ])
+            return try .json(
+                CredentialProcessOutput(
+                    AccessKeyId: issued.credentials.accessKeyID, SecretAccessKey: issued.credentials.secretAccessKey,
+                    SessionToken: issued.credentials.sessionToken, Expiration: issued.expiration.formatted(.iso8601)),
+                headers: ["cache-control": "no-store", "pragma": "no-cache"])
+        }
+        self.router = router
+    }
+
+    static func httpError(for refusal: AWSAccessRefusal, logger: Logger, identity: UUID) -> HTTPError {
+        switch refusal {
+        case .notFound:
+            return .notFound("no such AWS cloud identity")
+        case .notActive(let status, let reason):
+            return HTTPError(status: 409, error: "identity_not_active",
+                             description: "the cloud identity is \(status)\(reason.map { " (\($0))" } ?? ""): connect the account again")
+        case .accessLost(let reason):
+            logger.warning("aws access lost; identity revoked", metadata: ["cloudIdentity": "\(identity)"])
+            return HTTPError(status: 409, error: "access_lost", description: reason)
+        case .aws(let error):
+            logger.error("assume role failed", metadata: ["cloudIdentity": "\(identity)", "awsError": "\(error.code)"])
+            return HTTPError(status: error.isRetryable ? 503 : 502, error: "aws_unavailable", description: "AWS answered \(error.code); try again")
+        case .database(let error):
+            logger.error("database error", metadata: ["cloudIdentity": "\(identity)", "error": "\(error)"])
+            return HTTPError(status: 500, error: "server_error", description: "the request could not be completed")
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import AWSAPI
+import Cloud
+import Foundation
+import Runtime
+
+/// The local customer account `make test` gives moto (IAM authorization on): its administrator
+/// creates the roles, buckets and groups a customer would have; the platform's own identity may
+/// only assume roles.
+public struct CustomerAccount: Sendable {
+    public let administrator: AWSCredentials
+    public let platform: AWSCredentials
+    /// The platform's exact caller ARN. A real role trusts the platform's account (`:root`);
+    /// moto compares the trust principal with the caller's ARN literally, so local roles name it.
+    public let platformPrincipal: String
+    public let region = "us-east-1"
+    public let iam: AWSQueryClient
+
+    public init(environment: Environment = Environment()) throws {
+        administrator = AWSCredentials(
+            accessKeyID: try environment.required("CUSTOMER_AWS_ACCESS_KEY_ID"), secretAccessKey: try environment.required("CUSTOMER_AWS_SECRET_ACCESS_KEY"))
+        platform = AWSCredentials(accessKeyID: try environment.required("AWS_ACCESS_KEY_ID"), secretAccessKey: try environment.required("AWS_SECRET_ACCESS_KEY"))
+        platformPrincipal = try environment.required("PLATFORM_AWS_PRINCIPAL_ARN")
+        iam = AWSQueryClient(service: "iam", version: "2010-05-08", region: "us-east-1", credentials: administrator)
+    }
+
+    /// The trust policy a customer's role carries: the platform, only with the external ID.
+    public func trustPolicy(externalID: String) -> String {
+        #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"\#(platformPrincipal)"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"\#(externalID)"}}}]}"#
+    }
+
+    /// A role the platform may assume with `externalID`, carrying the given AWS-managed policies
+    /// (names under `arn:aws:iam::aws:policy/`) and, if asked, an inline policy that can write.
+    public func makeRole(externalID: String, policies: [String], inlineWritePolicy: Bool = false) async throws -> String {
+        let name = "customer-\(UUID().uuidString.prefix(8))"
+        let created = try await iam.call("CreateRole", [("RoleName", name), ("AssumeRolePolicyDocument", trustPolicy(externalID: externalID)), ("MaxSessionDuration", "3600")])
+        for policy in policies {
+            _ = try await iam.call("AttachRolePolicy", [("RoleName", name), ("PolicyArn", "arn:aws:iam::aws:policy/\(policy)")])
+        }
+        if inlineWritePolicy {
+            _ = try await iam.call("PutRolePolicy", [("RoleName", name), ("PolicyName", "extra"),
+                ("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]}"#)])
+        }
+        guard let arn = created.value("Arn") else { throw AWSError(code: "InvalidResponse", message: "CreateRole answered without an ARN", httpStatus: 200) }
+        return arn
+    }
+
+    /// The customer changes the role's trust (here: to another external ID).
+    public func trust(roleARN: String, externalID: String) async throws {
+        _ = try await iam.call("UpdateAssumeRolePolicy", [("RoleName", String(roleARN.split(separator: "/").last!)), ("PolicyDocument", trustPolicy(externalID: externalID))])
+    }
+}
