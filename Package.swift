@@ -27,6 +27,7 @@ let package = Package(
         .executable(name: "connect-account", targets: ["connect-account"]),
         .executable(name: "revoke", targets: ["revoke"]),
         .executable(name: "assume-role", targets: ["assume-role"]),
+        .executable(name: "run-scan", targets: ["run-scan"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "migrate", targets: ["migrate"]),
     ],
@@ -56,18 +57,27 @@ let package = Package(
         function("aws-external-id", dependencies: ["Database", "Domain"]),
         function("connect-account", dependencies: ["Database", "Domain", "Cloud", "AWSAPI"]),
         function("revoke", dependencies: ["Database"]),
+        function("run-scan", dependencies: ["Database", "DatabaseService", "Scanning"]),
         function("assume-role", dependencies: ["Database", "CloudAccess", .product(name: "Logging", package: "swift-log")]),
 
         // The platform's side of the clouds: its OIDC issuer keys (and, later, AWS / GCP / Azure clients).
         .target(
             name: "Cloud",
             dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")],
-            exclude: ["AWS", "Access"]
+            exclude: ["AWS", "Access", "Inventory", "Scan"]
         ),
         // AWS's APIs (query, REST-XML) need an XML parser: kept apart, so that only functions
         // that call AWS load FoundationXML, not the token and OIDC functions.
         .target(name: "AWSAPI", dependencies: ["Cloud", "Runtime"], path: "Sources/Cloud/AWS"),
         // Getting into a customer's account: the identity through the caller's session, AssumeRole, the audit.
+        // Reading a customer's account for a scan: collectors per service and region, one request limiter.
+        .target(name: "AWSInventory", dependencies: ["AWSAPI", "Cloud", "Domain", "Runtime"], path: "Sources/Cloud/Inventory"),
+        // A scan from its event to its rows.
+        .target(
+            name: "Scanning",
+            dependencies: ["AWSAPI", "AWSInventory", "CloudAccess", "Cloud", "Database", "Domain", "Runtime", .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Cloud/Scan"
+        ),
         .target(name: "CloudAccess", dependencies: ["AWSAPI", "Cloud", "Database", "Domain", "Runtime"], path: "Sources/Cloud/Access"),
 
         // Pure types and rules of the domain: no I/O.

@@ -50,11 +50,14 @@ settings=(-c "listen_addresses=127.0.0.1" -c "port=$port" -c "unix_socket_direct
 
 postgres_pid=""
 moto_pid=""
+guardduty_pid=""
 stop_services() {
-  if [ -n "$moto_pid" ] && kill -0 "$moto_pid" 2>/dev/null; then
-    kill "$moto_pid"
-    wait "$moto_pid" 2>/dev/null || true
-  fi
+  for pid in $moto_pid $guardduty_pid; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid"
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   # A test may have restarted the server: stop whichever postmaster holds the data folder now.
   [ -f "$data/postmaster.pid" ] && postgres_pid=$(head -n 1 "$data/postmaster.pid")
   if [ -n "$postgres_pid" ] && kill -0 "$postgres_pid" 2>/dev/null; then
@@ -83,15 +86,26 @@ echo "postgres ready on 127.0.0.1:$port (pid $postgres_pid, data $data)" >&2
 
 # An AWS API peer for development and tests: moto's server on a free loopback port. The AWS
 # clients find it through the standard AWS_ENDPOINT_URL; production leaves that unset.
-moto_port=$(free_port)
+start_moto() {  # PORT LOG [ENV...]: moto's server on loopback, its PID in $started_pid
+  local port=$1 log=$2; shift 2
+  env MOTO_IAM_LOAD_MANAGED_POLICIES=true "$@" python3 -m moto.server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  started_pid=$!
+  for _ in $(seq 1 100); do
+    python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "http://127.0.0.1:$port/moto-api/" 2>/dev/null && return 0
+    kill -0 "$started_pid" 2>/dev/null || { tail -n 20 "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+}
 # AWS-managed policies (SecurityAudit, ViewOnlyAccess, ...) exist in moto only when it loads them.
-MOTO_IAM_LOAD_MANAGED_POLICIES=true python3 -m moto.server -H 127.0.0.1 -p "$moto_port" >"$cluster/moto.log" 2>&1 &
-moto_pid=$!
-for _ in $(seq 1 100); do
-  python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "http://127.0.0.1:$moto_port/moto-api/" 2>/dev/null && break
-  kill -0 "$moto_pid" 2>/dev/null || { tail -n 20 "$cluster/moto.log" >&2; exit 1; }
-  sleep 0.1
-done
+moto_port=$(free_port)
+start_moto "$moto_port" "$cluster/moto.log"
+moto_pid=$started_pid
+# moto cannot check signatures of GuardDuty's REST-JSON requests (AWS's own SDK fails there too),
+# so GuardDuty alone is served by a second moto without IAM authorization.
+guardduty_port=$(free_port)
+start_moto "$guardduty_port" "$cluster/moto-guardduty.log"
+guardduty_pid=$started_pid
+export AWS_ENDPOINT_URL_GUARDDUTY="http://127.0.0.1:$guardduty_port"
 export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port"
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 # moto's account 123456789012 plays both sides: the platform's base identity (AWS_ACCESS_KEY_ID,

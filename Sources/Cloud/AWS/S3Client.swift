@@ -8,14 +8,31 @@ public final class S3Client: Sendable {
     public struct Answer: Sendable {
         public let status: Int
         public let headers: [String: String]
-        /// The parsed body, when there is one.
+        public let body: [UInt8]
+        /// The body parsed as XML, when it is XML.
         public let document: XMLNode?
     }
 
     let transport: AWSTransport
+    let control: AWSTransport
 
     public init(region: String, credentials: AWSCredentials, environment: Environment = Environment(), maximumAttempts: Int = 4) {
         transport = AWSTransport(service: "s3", region: region, credentials: credentials, environment: environment, maximumAttempts: maximumAttempts)
+        control = AWSTransport(service: "s3-control", signingName: "s3", region: region, credentials: credentials, environment: environment, maximumAttempts: maximumAttempts)
+    }
+
+    /// The account's Block Public Access settings (S3 Control); nil where none are configured.
+    public func accountPublicAccessBlock(account: String) async throws(AWSError) -> XMLNode? {
+        let endpoint = control.isCustomEndpoint ? control.endpoint : "https://\(account).s3-control.\(control.region).amazonaws.com"
+        do {
+            let response = try await control.send(
+                method: "GET", endpoint: endpoint, path: "/v20180820/configuration/publicAccessBlock",
+                headers: [("x-amz-account-id", account), ("x-amz-content-sha256", SigV4Signer.payloadHash([]))],
+                error: { AWSError(xmlResponse: $0, service: "s3-control") })
+            return XMLNode.parse(response.body)
+        } catch where error.isNotFound {
+            return nil
+        }
     }
 
     /// One request. `query` items with an empty value are sent bare (`?acl`).
@@ -29,7 +46,7 @@ public final class S3Client: Sendable {
             method: method, endpoint: endpoint, path: path, query: queryString,
             headers: headers + [("x-amz-content-sha256", SigV4Signer.payloadHash(body))], body: body,
             error: { AWSError(xmlResponse: $0, service: "s3") })
-        return Answer(status: response.status, headers: response.headers, document: response.body.isEmpty ? nil : XMLNode.parse(response.body))
+        return Answer(status: response.status, headers: response.headers, body: response.body, document: response.body.first == UInt8(ascii: "<") ? XMLNode.parse(response.body) : nil)
     }
 
     /// Virtual-hosted addressing on AWS (`bucket.s3.region.amazonaws.com`); path-style for a

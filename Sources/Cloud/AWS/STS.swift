@@ -43,7 +43,7 @@ public struct STS: Sendable {
     }
 
     /// `2026-11-24T15:00:00Z` or with fractional seconds.
-    static func parseTimestamp(_ text: String) -> Date? {
+    public static func parseTimestamp(_ text: String) -> Date? {
         if let date = try? Date(text, strategy: .iso8601) { return date }
         return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }

@@ -32,6 +32,18 @@ public final class XMLNode: @unchecked Sendable {
     /// The text of the first descendant named `name`.
     public func value(_ name: String) -> String? { first(name)?.text }
 
+    /// The direct child named `name`.
+    public func child(_ name: String) -> XMLNode? { children.first { $0.name == name } }
+
+    /// Follows direct children by name (`node.path("ipPermissions", "item")`): every node at the
+    /// end of the path, in document order.
+    public func path(_ names: String...) -> [XMLNode] {
+        names.reduce([self]) { nodes, name in nodes.flatMap { $0.children.filter { $0.name == name } } }
+    }
+
+    /// The text of the direct child named `name`.
+    public subscript(_ name: String) -> String? { child(name)?.text }
+
     /// Every descendant named `name`, in document order.
     public func all(_ name: String) -> [XMLNode] {
         children.flatMap { ($0.name == name ? [$0] : []) + $0.all(name) }
