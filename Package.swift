@@ -28,6 +28,9 @@ let package = Package(
         .executable(name: "revoke", targets: ["revoke"]),
         .executable(name: "assume-role", targets: ["assume-role"]),
         .executable(name: "run-scan", targets: ["run-scan"]),
+        .executable(name: "scan-dispatch", targets: ["scan-dispatch"]),
+        .executable(name: "start-scan", targets: ["start-scan"]),
+        .executable(name: "scan-results", targets: ["scan-results"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "migrate", targets: ["migrate"]),
     ],
@@ -57,6 +60,9 @@ let package = Package(
         function("aws-external-id", dependencies: ["Database", "Domain"]),
         function("connect-account", dependencies: ["Database", "Domain", "Cloud", "AWSAPI"]),
         function("revoke", dependencies: ["Database"]),
+        function("scan-dispatch", dependencies: ["Database", "DatabaseService", "ScanQueue"]),
+        function("start-scan", dependencies: ["Database", "ScanQueue"]),
+        function("scan-results", dependencies: ["Database", "Domain"]),
         function("run-scan", dependencies: ["Database", "DatabaseService", "Scanning"]),
         function("assume-role", dependencies: ["Database", "CloudAccess", .product(name: "Logging", package: "swift-log")]),
 
@@ -64,7 +70,7 @@ let package = Package(
         .target(
             name: "Cloud",
             dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")],
-            exclude: ["AWS", "Access", "Inventory", "Scan"]
+            exclude: ["AWS", "Access", "Inventory", "Scan", "Queue"]
         ),
         // AWS's APIs (query, REST-XML) need an XML parser: kept apart, so that only functions
         // that call AWS load FoundationXML, not the token and OIDC functions.
@@ -72,6 +78,8 @@ let package = Package(
         // Getting into a customer's account: the identity through the caller's session, AssumeRole, the audit.
         // Reading a customer's account for a scan: collectors per service and region, one request limiter.
         .target(name: "AWSInventory", dependencies: ["AWSAPI", "Cloud", "Domain", "Runtime"], path: "Sources/Cloud/Inventory"),
+        // Handing scans to run-scan (SQS on AWS, asynchronous invokes locally).
+        .target(name: "ScanQueue", dependencies: ["AWSAPI", "Cloud", "Runtime"], path: "Sources/Cloud/Queue"),
         // A scan from its event to its rows.
         .target(
             name: "Scanning",

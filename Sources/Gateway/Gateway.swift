@@ -62,6 +62,7 @@ public struct Gateway: Sendable {
             configuration: .init(address: .hostname(host, port: configuration.port)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
+                await supervisor.gatewayListening(url: "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)")
                 announce.info("gateway listening", metadata: ["url": "http://\(host):\(port)", "functions": "\(functionCount)"])
                 // Scripts and tests wait for this line (and read the port from it when --port 0).
                 FileHandle.standardOutput.write(Data("gateway listening on http://\(host):\(port)\n".utf8))

@@ -20,6 +20,10 @@ actor ProcessSupervisor {
     private let logger: Logger
     private var slots: [String: Slot] = [:]
     private var stopping = false
+    /// The gateway's own URL, which functions reach the Lambda Invoke API at (asynchronous
+    /// invokes between functions); slots wait for it before their processes start.
+    private var gatewayURL: String?
+    private var waiting: [String] = []
 
     init(buildDirectory: String, environment: [String: String], logger: Logger) {
         self.buildDirectory = buildDirectory
@@ -33,7 +37,15 @@ actor ProcessSupervisor {
     func slotListening(definition: FunctionDefinition, index: Int, pool: FunctionPool, port: Int) async {
         let key = Self.key(definition, index)
         slots[key] = Slot(definition: definition, index: index, pool: pool, port: port)
-        await start(key)
+        if gatewayURL == nil { waiting.append(key) } else { await start(key) }
+    }
+
+    /// The gateway's front listens at `url`: start the processes that waited for it.
+    func gatewayListening(url: String) async {
+        gatewayURL = url
+        let ready = waiting
+        waiting = []
+        for key in ready { await start(key) }
     }
 
     func kill(function: FunctionDefinition, slot: Int) {
@@ -94,6 +106,7 @@ actor ProcessSupervisor {
     private func childEnvironment(_ slot: Slot) -> [String: String] {
         var variables = slot.definition.environment.merging(environment) { $1 }
         variables["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:\(slot.port)"
+        variables["AWS_ENDPOINT_URL_LAMBDA"] = variables["AWS_ENDPOINT_URL_LAMBDA"] ?? gatewayURL
         variables["AWS_LAMBDA_FUNCTION_NAME"] = slot.definition.executable
         variables["AWS_LAMBDA_FUNCTION_TIMEOUT"] = String(slot.definition.timeoutSeconds)
         variables["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = String(slot.definition.memoryMegabytes)

@@ -3,8 +3,8 @@ import Testing
 @testable import Database
 
 /// Restarts the real server under the connection. `scripts/test.sh` runs this suite on its own
-/// (PLATFORM_RESTART_TESTS=1), so no other test is mid-query when the server goes away.
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["PLATFORM_RESTART_TESTS"] == "1"))
+/// (PLATFORM_WHOLE_DATABASE_TESTS=1), so no other test is mid-query when the server goes away.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["PLATFORM_WHOLE_DATABASE_TESTS"] == "1"))
 struct ReconnectTests {
     @Test func aSessionReconnectsAfterThePostgresServerRestarts() async throws {
         let environment = ProcessInfo.processInfo.environment

@@ -9,7 +9,7 @@ import Testing
 /// `run-scan` through the gateway's Invoke API, against moto with IAM authorization on: a
 /// customer account seeded with resources that fail and pass each check.
 @Suite(.serialized) final class RunScanTests: @unchecked Sendable {
-    static let regions = "us-east-1,eu-west-1"
+    static let regions = ScanWorkspace.regions
     let gateway: GatewayProcess
     let owner: Database
     let account: CustomerAccount
@@ -24,18 +24,9 @@ import Testing
         try await owner.runAsConnectedRole([Statement(text, parameters: parameters)])[0].rows
     }
 
-    /// A workspace with its account connected through the gateway; the identity's id.
     func connectedIdentity() async throws -> (organization: UUID, identity: UUID, role: String, admin: String) {
-        let admin = try await makeSignedInUser(owner: owner)
-        let organization = try await makeWorkspace(owner: owner, member: admin.id, role: "owner")
-        let role = try await account.role(for: organization, policies: ["SecurityAudit", "job-function/ViewOnlyAccess"])
-        let connected = try connect(gateway, organization, role, bearer: admin.token)
-        #expect(connected.status == 201, "\(connected.json)")
-        // moto authorizes S3 Control's GetPublicAccessBlock as s3:GetPublicAccessBlock; AWS (and
-        // SecurityAudit) call it s3:GetAccountPublicAccessBlock. Allowed here for moto's sake only.
-        _ = try await account.iam.call("PutRolePolicy", [("RoleName", String(role.split(separator: "/").last!)), ("PolicyName", "moto-s3-control"),
-            ("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetPublicAccessBlock","Resource":"*"}]}"#)])
-        return (organization, try #require((connected.json["id"] as? String).flatMap(UUID.init(uuidString:))), role, admin.token)
+        let workspace = try await ScanWorkspace(gateway: gateway, owner: owner, account: account)
+        return (workspace.organization, workspace.identity, workspace.role, workspace.admin.token)
     }
 
     func queueScan(_ organization: UUID, _ identity: UUID) async throws -> UUID {

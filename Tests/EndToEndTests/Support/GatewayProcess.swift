@@ -54,7 +54,7 @@ final class GatewayProcess: @unchecked Sendable {
     func invoke(_ function: String, _ payload: String, invocationType: String? = nil) throws -> HTTPClient.Response {
         var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
         if let invocationType { headers.append(("X-Amz-Invocation-Type", invocationType)) }
-        return try HTTPClient().send(.init(method: "POST", url: "\(baseURL)/2015-03-31/functions/\(function)/invocations", headers: headers, body: Array(payload.utf8)))
+        return try HTTPClient().send(.init(method: "POST", url: "\(baseURL)/2015-03-31/functions/\(function)/invocations", headers: headers, body: Array(payload.utf8), timeoutMilliseconds: 300_000))
     }
 
     func request(_ method: String, _ path: String, body: String? = nil, headers: [(name: String, value: String)] = []) throws -> HTTPClient.Response {

@@ -1,0 +1,43 @@
+import AWSTestSupport
+import Foundation
+@_spi(Privileged) import Database
+
+/// A workspace whose AWS account is connected through the gateway, ready to be scanned.
+struct ScanWorkspace {
+    let organization: UUID
+    let identity: UUID
+    let role: String
+    let admin: (id: UUID, token: String)
+
+    static let regions = "us-east-1,eu-west-1"
+
+    init(gateway: GatewayProcess, owner: Database, account: CustomerAccount) async throws {
+        admin = try await makeSignedInUser(owner: owner)
+        organization = try await makeWorkspace(owner: owner, member: admin.id, role: "owner")
+        role = try await account.role(for: organization, policies: ["SecurityAudit", "job-function/ViewOnlyAccess"])
+        let connected = try connect(gateway, organization, role, bearer: admin.token)
+        guard connected.status == 201, let id = (connected.json["id"] as? String).flatMap(UUID.init(uuidString:)) else {
+            throw ConnectFailed(status: connected.status, answer: "\(connected.json)")
+        }
+        identity = id
+        // moto authorizes S3 Control's GetPublicAccessBlock as s3:GetPublicAccessBlock; AWS (and
+        // SecurityAudit) call it s3:GetAccountPublicAccessBlock. Allowed here for moto's sake only.
+        _ = try await account.iam.call("PutRolePolicy", [("RoleName", String(role.split(separator: "/").last!)), ("PolicyName", "moto-s3-control"),
+            ("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetPublicAccessBlock","Resource":"*"}]}"#)])
+    }
+}
+
+struct ConnectFailed: Error {
+    let status: Int
+    let answer: String
+}
+
+/// Polls `condition` every 200 ms until it holds or `seconds` pass.
+func eventually(seconds: Double = 120, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+    return false
+}
