@@ -127,6 +127,12 @@ let package = Package(
         .executableTarget(name: "runtime-fixture", dependencies: ["Runtime"], path: "Tests/Fixtures/runtime-fixture"),
 
         // The runtime alone, for `make bench`; never shipped.
+        .executableTarget(
+            name: "bench-scan",
+            dependencies: ["AWSAPI", "AWSInventory", "Cloud", "CloudAccess", "Database", "DatabaseService", "Domain", "Runtime", "Scanning",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "bench/scan"
+        ),
         .executableTarget(name: "bench-noop", dependencies: ["Runtime"], path: "bench/noop-function"),
 
         .executableTarget(

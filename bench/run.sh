@@ -62,3 +62,8 @@ swift build --product gateway >&2
 PLATFORM_BIN_DIR="$(swift build -c release --show-bin-path)" scripts/with-services.sh --fresh \
   "$(swift build -c release --static-swift-stdlib --show-bin-path)/bench-cli-refresh" \
   "$(swift build -c release --static-swift-stdlib --show-bin-path)" "$(swift build --show-bin-path)/gateway"
+
+echo >&2
+echo "scan: a large seeded account in moto, scanned as run-scan does, against the same calls back to back (release build)..." >&2
+swift build -c release --product bench-scan >&2
+PLATFORM_BIN_DIR="$(swift build -c release --show-bin-path)" scripts/with-services.sh --fresh "$(swift build -c release --show-bin-path)/bench-scan"

@@ -7,7 +7,7 @@ enum EC2Collector {
     static func collect(_ session: AWSSession, _ region: String) async throws -> [CloudResource] {
         let ec2 = try await session.query("ec2", version: "2016-11-15", region: region)
         let prefix = "arn:aws:ec2:\(region):\(session.account)"
-        func resource(_ arn: String, _ type: String, _ attributes: AttributeValue) -> CloudResource {
+        @Sendable func resource(_ arn: String, _ type: String, _ attributes: AttributeValue) -> CloudResource {
             CloudResource(arn: arn, type: type, service: "ec2", region: region, attributes: attributes)
         }
         func items(_ action: String, _ parameters: [(String, String)] = [], _ path: String...) async throws -> [XMLNode] {
@@ -34,14 +34,14 @@ enum EC2Collector {
         resources += try await volumes.compactMap { volume in
             volume["volumeId"].map { resource("\(prefix):volume/\($0)", "AWS::EC2::Volume", ["volumeId": .string($0), "encrypted": .bool(volume["encrypted"] == "true")]) }
         }
-        for snapshot in try await snapshots {
-            guard let id = snapshot["snapshotId"] else { continue }
-            let permissions = try await ec2.call("DescribeSnapshotAttribute", [("SnapshotId", id), ("Attribute", "createVolumePermission")])
-            let isPublic = permissions.path("createVolumePermission", "item").contains { $0["group"] == "all" }
-            resources.append(resource("\(prefix):snapshot/\(id)", "AWS::EC2::Snapshot", [
-                "snapshotId": .string(id), "encrypted": .bool(snapshot["encrypted"] == "true"), "public": .bool(isPublic),
-            ]))
-        }
+        resources += try await snapshots.compactMap { snapshot in snapshot["snapshotId"].map { (id: $0, encrypted: snapshot["encrypted"] == "true") } }
+            .concurrentMap { snapshot in
+                let permissions = try await ec2.call("DescribeSnapshotAttribute", [("SnapshotId", snapshot.id), ("Attribute", "createVolumePermission")])
+                let isPublic = permissions.path("createVolumePermission", "item").contains { $0["group"] == "all" }
+                return resource("\(prefix):snapshot/\(snapshot.id)", "AWS::EC2::Snapshot", [
+                    "snapshotId": .string(snapshot.id), "encrypted": .bool(snapshot.encrypted), "public": .bool(isPublic),
+                ])
+            }
         for instance in try await reservations.flatMap({ $0.path("instancesSet", "item") }) {
             guard let id = instance["instanceId"], instance.child("instanceState")?["name"] != "terminated" else { continue }
             resources.append(resource("\(prefix):instance/\(id)", "AWS::EC2::Instance", [

@@ -16,13 +16,13 @@ enum RDSCollector {
         }
         let snapshots = try await rds.pages("DescribeDBSnapshots", [("SnapshotType", "manual")], token: .marker)
             .flatMap { $0.path("DescribeDBSnapshotsResult", "DBSnapshots", "DBSnapshot") }
-        for snapshot in snapshots {
-            guard let id = snapshot["DBSnapshotIdentifier"] else { continue }
-            let attributes = try await rds.call("DescribeDBSnapshotAttributes", [("DBSnapshotIdentifier", id)])
+        resources += try await snapshots.compactMap { snapshot in
+            snapshot["DBSnapshotIdentifier"].map { (id: $0, arn: snapshot["DBSnapshotArn"] ?? "arn:aws:rds:\(region):\(session.account):snapshot:\($0)") }
+        }.concurrentMap { snapshot in
+            let attributes = try await rds.call("DescribeDBSnapshotAttributes", [("DBSnapshotIdentifier", snapshot.id)])
             let restorers = attributes.all("DBSnapshotAttribute").filter { $0["AttributeName"] == "restore" }.flatMap { $0.all("AttributeValue").map(\.text) }
-            resources.append(CloudResource(
-                arn: snapshot["DBSnapshotArn"] ?? "arn:aws:rds:\(region):\(session.account):snapshot:\(id)", type: "AWS::RDS::DBSnapshot", service: "rds", region: region,
-                attributes: ["identifier": .string(id), "public": .bool(restorers.contains("all"))]))
+            return CloudResource(arn: snapshot.arn, type: "AWS::RDS::DBSnapshot", service: "rds", region: region,
+                                 attributes: ["identifier": .string(snapshot.id), "public": .bool(restorers.contains("all"))])
         }
         return resources
     }

@@ -26,19 +26,17 @@ enum KMSCollector {
             keys += page.Keys
             marker = page.Truncated == true ? page.NextMarker : nil
         } while marker != nil
-        var resources: [CloudResource] = []
-        for key in keys {
+        return try await keys.concurrentMap { key in
             let metadata = try await kms.call("DescribeKey", KeyRequest(KeyId: key.KeyId), as: Description.self).KeyMetadata
             var rotation = AttributeValue.null
             if metadata.KeyManager == "CUSTOMER", metadata.KeySpec == "SYMMETRIC_DEFAULT", metadata.KeyState == "Enabled" {
                 rotation = .bool(try await kms.call("GetKeyRotationStatus", KeyRequest(KeyId: key.KeyId), as: Rotation.self).KeyRotationEnabled)
             }
-            resources.append(CloudResource(arn: key.KeyArn, type: "AWS::KMS::Key", service: "kms", region: region, attributes: [
+            return CloudResource(arn: key.KeyArn, type: "AWS::KMS::Key", service: "kms", region: region, attributes: [
                 "keyId": .string(key.KeyId), "manager": .string(metadata.KeyManager ?? ""), "spec": .string(metadata.KeySpec ?? ""),
                 "state": .string(metadata.KeyState ?? ""), "rotation": rotation,
-            ]))
+            ])
         }
-        return resources
     }
 }
 

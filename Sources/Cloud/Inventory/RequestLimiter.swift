@@ -25,3 +25,17 @@ actor RequestLimiter {
         if waiting.isEmpty { inFlight -= 1 } else { waiting.removeFirst().resume() }
     }
 }
+
+extension Sequence where Element: Sendable {
+    /// `transform` on every element at once (the request limiter bounds what reaches AWS), in order.
+    func concurrentMap<T: Sendable>(_ transform: @escaping @Sendable (Element) async throws -> T) async throws -> [T] {
+        try await withThrowingTaskGroup(of: (Int, T).self) { group in
+            for (index, element) in enumerated() {
+                group.addTask { (index, try await transform(element)) }
+            }
+            var results: [(Int, T)] = []
+            for try await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+}
