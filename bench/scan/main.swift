@@ -16,7 +16,7 @@ import Scanning
 
 let environment = ProcessInfo.processInfo.environment
 let regions = "us-east-1,eu-west-1"
-let scale = environment["BENCH_SCAN_SCALE"] ?? "120"
+let scale = environment["BENCH_SCAN_SCALE"] ?? "40"
 let owner = try Database(url: environment["MIGRATION_DATABASE_URL"]!, applicationName: "bench-scan")
 let platform = try Database(url: environment["DATABASE_URL"]!, applicationName: "bench-scan")
 
