@@ -50,25 +50,33 @@ public struct AccountInventory: Sendable {
             units += Self.regional.map { ($0.0, region, $0.1, region) }
         }
         let session = self.session
-        return await withTaskGroup(of: (String, String?, Swift.Result<[CloudResource], any Error>).self) { group in
+        return await withTaskGroup(of: UnitOutcome.self) { group in
             for unit in units {
                 group.addTask {
-                    do { return (unit.service, unit.region, .success(try await unit.collect(session, unit.at))) }
-                    catch { return (unit.service, unit.region, .failure(error)) }
+                    do { return UnitOutcome(service: unit.service, region: unit.region, resources: try await unit.collect(session, unit.at), error: nil) }
+                    catch { return UnitOutcome(service: unit.service, region: unit.region, resources: [], error: "\(error)") }
                 }
             }
             var result = Result()
-            for await (service, region, outcome) in group {
-                switch outcome {
-                case .success(let resources):
-                    result.resources += resources
-                    result.completed.append((service, region))
-                case .failure(let error):
-                    result.serviceErrors[region.map { "\(service):\($0)" } ?? service] = "\(error)"
+            for await unit in group {
+                if let error = unit.error {
+                    result.serviceErrors[unit.region.map { "\(unit.service):\($0)" } ?? unit.service] = error
+                } else {
+                    result.resources += unit.resources
+                    result.completed.append((unit.service, unit.region))
                 }
             }
             return result
         }
+    }
+
+    /// What one service (in one region) gave: its resources, or why it failed. A struct, not a
+    /// tuple: release builds crashed copying tuple results of task groups (Swift 6.3.1).
+    struct UnitOutcome: Sendable {
+        let service: String
+        let region: String?
+        let resources: [CloudResource]
+        let error: String?
     }
 
     func enabledRegions(home: String) async throws -> [String] {

@@ -29,13 +29,20 @@ actor RequestLimiter {
 extension Sequence where Element: Sendable {
     /// `transform` on every element at once (the request limiter bounds what reaches AWS), in order.
     func concurrentMap<T: Sendable>(_ transform: @escaping @Sendable (Element) async throws -> T) async throws -> [T] {
-        try await withThrowingTaskGroup(of: (Int, T).self) { group in
+        try await withThrowingTaskGroup(of: Indexed<T>.self) { group in
             for (index, element) in enumerated() {
-                group.addTask { (index, try await transform(element)) }
+                group.addTask { Indexed(index: index, value: try await transform(element)) }
             }
-            var results: [(Int, T)] = []
+            var results: [Indexed<T>] = []
             for try await result in group { results.append(result) }
-            return results.sorted { $0.0 < $1.0 }.map(\.1)
+            return results.sorted { $0.index < $1.index }.map(\.value)
         }
     }
+}
+
+/// A task group's result with its position. A struct, not a tuple: release builds crashed copying
+/// tuple results of task groups (Swift 6.3.1).
+private struct Indexed<T: Sendable>: Sendable {
+    let index: Int
+    let value: T
 }
