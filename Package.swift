@@ -31,6 +31,8 @@ let package = Package(
         .executable(name: "scan-dispatch", targets: ["scan-dispatch"]),
         .executable(name: "start-scan", targets: ["start-scan"]),
         .executable(name: "scan-results", targets: ["scan-results"]),
+        .executable(name: "provider-tokens", targets: ["provider-tokens"]),
+        .executable(name: "provider-token-refresh", targets: ["provider-token-refresh"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "migrate", targets: ["migrate"]),
     ],
@@ -64,13 +66,15 @@ let package = Package(
         function("start-scan", dependencies: ["Database", "ScanQueue"]),
         function("scan-results", dependencies: ["Database", "Domain"]),
         function("run-scan", dependencies: ["Database", "DatabaseService", "Scanning"]),
+        function("provider-tokens", dependencies: ["Database", "Domain", "GitTokens"]),
+        function("provider-token-refresh", dependencies: ["Database", "DatabaseService", "Domain", "GitTokens"]),
         function("assume-role", dependencies: ["Database", "CloudAccess", .product(name: "Logging", package: "swift-log")]),
 
         // The platform's side of the clouds: its OIDC issuer keys (and, later, AWS / GCP / Azure clients).
         .target(
             name: "Cloud",
             dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")],
-            exclude: ["AWS", "Access", "Inventory", "Scan", "Queue"]
+            exclude: ["AWS", "Access", "Inventory", "Scan", "Queue", "GitTokens"]
         ),
         // AWS's APIs (query, REST-XML) need an XML parser: kept apart, so that only functions
         // that call AWS load FoundationXML, not the token and OIDC functions.
@@ -86,6 +90,8 @@ let package = Package(
             dependencies: ["AWSAPI", "AWSInventory", "CloudAccess", "Cloud", "Database", "Domain", "Runtime", .product(name: "Logging", package: "swift-log")],
             path: "Sources/Cloud/Scan"
         ),
+        // Git provider OAuth tokens: encrypted at rest, refreshed at the providers' token endpoints.
+        .target(name: "GitTokens", dependencies: ["Database", "Domain", "Runtime"], path: "Sources/Cloud/GitTokens"),
         .target(name: "CloudAccess", dependencies: ["AWSAPI", "Cloud", "Database", "Domain", "Runtime"], path: "Sources/Cloud/Access"),
 
         // Pure types and rules of the domain: no I/O.

@@ -12,5 +12,7 @@ PLATFORM_BIN_DIR=$(swift build --show-bin-path) swift test --skip-build 2>&1
 # Alone, one at a time, the suites that act on the whole database.
 echo "== swift test: the scan dispatcher (every identity in the database)" >&2
 PLATFORM_WHOLE_DATABASE_TESTS=1 PLATFORM_BIN_DIR=$(swift build --show-bin-path) swift test --skip-build --filter ScanDispatchTests 2>&1
+echo "== swift test: the provider token refresher (every token in the database)" >&2
+PLATFORM_WHOLE_DATABASE_TESTS=1 PLATFORM_BIN_DIR=$(swift build --show-bin-path) swift test --skip-build --filter ProviderTokenRefreshTests 2>&1
 echo "== swift test: reconnect after a Postgres restart" >&2
 PLATFORM_WHOLE_DATABASE_TESTS=1 PLATFORM_BIN_DIR=$(swift build --show-bin-path) swift test --skip-build --filter ReconnectTests 2>&1

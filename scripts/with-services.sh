@@ -6,7 +6,7 @@
 # Also moto's AWS API server (AWS_ENDPOINT_URL). Applies infra/migrations with the built `migrate`. Exports DATABASE_URL (role authenticator),
 # MIGRATION_DATABASE_URL (the owner), PGHOST, PGPORT, PG_DATA_DIRECTORY, PG_BIN_DIRECTORY,
 # PLATFORM_URL, PLATFORM_SIGNING_KEYS, PLATFORM_JWKS, SUPABASE_JWT_SECRET and
-# VERIFICATION_CODE_KEY, EXTERNAL_ID_KEY (local keys made once under .local/secrets),
+# VERIFICATION_CODE_KEY, EXTERNAL_ID_KEY, PROVIDER_TOKEN_KEYS (local keys made once under .local/secrets),
 # PLATFORM_AWS_ACCOUNT_ID and CUSTOMER_ROLE_TEMPLATE_URL; from moto: AWS_ENDPOINT_URL, AWS_REGION,
 # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (the platform), PLATFORM_AWS_PRINCIPAL_ARN,
 # CUSTOMER_AWS_ACCESS_KEY_ID / CUSTOMER_AWS_SECRET_ACCESS_KEY (a customer's administrator).
@@ -124,6 +124,7 @@ chmod 700 "$secrets"
 [ -f "$secrets/jwt-secret" ] || openssl rand -hex 32 > "$secrets/jwt-secret"
 [ -f "$secrets/verification-code-key" ] || openssl rand -hex 32 > "$secrets/verification-code-key"
 [ -f "$secrets/external-id-key" ] || openssl rand -hex 32 > "$secrets/external-id-key"
+[ -f "$secrets/provider-token-key-1" ] || openssl rand -hex 32 > "$secrets/provider-token-key-1"
 export PLATFORM_URL="${PLATFORM_URL:-http://127.0.0.1:${GATEWAY_PORT:-3000}}"
 PLATFORM_SIGNING_KEYS=$(python3 -c 'import json,sys; print(json.dumps([{"kid": "local-1", "private_key_pem": open(sys.argv[1]).read()}]))' "$secrets/platform-signing-key.pem")
 export PLATFORM_SIGNING_KEYS
@@ -135,6 +136,8 @@ VERIFICATION_CODE_KEY=$(cat "$secrets/verification-code-key")
 export VERIFICATION_CODE_KEY
 EXTERNAL_ID_KEY=$(cat "$secrets/external-id-key")
 export EXTERNAL_ID_KEY
+PROVIDER_TOKEN_KEYS="${PROVIDER_TOKEN_KEYS:-1:$(cat "$secrets/provider-token-key-1")}"
+export PROVIDER_TOKEN_KEYS
 # AWS onboarding: the platform's account (moto's) and where customers get the role template.
 export PLATFORM_AWS_ACCOUNT_ID="${PLATFORM_AWS_ACCOUNT_ID:-123456789012}"
 export CUSTOMER_ROLE_TEMPLATE_URL="${CUSTOMER_ROLE_TEMPLATE_URL:-file://$project/infra/customer-role.yaml}"

@@ -10,8 +10,8 @@ import Testing
         #expect(!files.isEmpty)
         for file in files {
             let function = String(file.split(separator: ".")[0])
-            // The dispatcher acts on the whole (shared) test database; here it may queue nothing.
-            let result = try runExecutable(function, arguments: ["--event", "events/\(file)"], environment: ["SCAN_DISPATCH_LIMIT": "0"])
+            // The schedules act on the whole (shared) test database; here they may do nothing.
+            let result = try runExecutable(function, arguments: ["--event", "events/\(file)"], environment: ["SCAN_DISPATCH_LIMIT": "0", "PROVIDER_TOKEN_REFRESH_BATCH": "0"])
             #expect(result.status == 0, "\(file): \(result.standardOutput) \(result.standardError)")
             let output = try jsonObject(result.standardOutput)
             if let status = output["statusCode"] as? Int {

@@ -1,8 +1,6 @@
 import Cloud
-import Dispatch
 import FoundationEssentials
 import Runtime
-import Synchronization
 
 /// What every AWS protocol shares: the endpoint, SigV4, a small pool of kept-alive connections and
 /// retries. Endpoints follow the standard variables: `AWS_ENDPOINT_URL_<SERVICE>`, then
@@ -18,7 +16,7 @@ final class AWSTransport: Sendable {
     let isCustomEndpoint: Bool
     let signer: SigV4Signer
     let maximumAttempts: Int
-    private let idle = Mutex<[Connection]>([])
+    private let connections = HTTPClientPool()
 
     init(service: String, signingName: String? = nil, region: String, credentials: AWSCredentials, environment: Environment, maximumAttempts: Int) {
         self.service = service
@@ -65,7 +63,7 @@ final class AWSTransport: Sendable {
             let encodedPath = SigV4Signer.canonicalPath(path, normalize: false)
             let url = base + encodedPath + (query.isEmpty ? "" : "?" + query)
             let outcome: AWSError
-            switch await perform(HTTPClient.Request(method: method, url: url, headers: request.headers, body: body, timeoutMilliseconds: 20_000)) {
+            switch await connections.send(HTTPClient.Request(method: method, url: url, headers: request.headers, body: body, timeoutMilliseconds: 20_000)) {
             case .success(let response) where (200..<300).contains(response.status):
                 return response
             case .success(let response):
@@ -78,23 +76,5 @@ final class AWSTransport: Sendable {
             try? await Task.sleep(for: .milliseconds(Int.random(in: 0...(100 * (1 << attempt)))))
             attempt += 1
         }
-    }
-
-    /// libcurl blocks, so each request runs on a dispatch thread rather than a Swift
-    /// concurrency thread: a scan's concurrent requests must not starve the cooperative pool.
-    private func perform(_ request: HTTPClient.Request) async -> Result<HTTPClient.Response, HTTPTransportError> {
-        let connection = idle.withLock { $0.popLast() } ?? Connection()
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPClient.Response, HTTPTransportError>, Never>) in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Result { () throws(HTTPTransportError) in try connection.client.send(request) })
-            }
-        }
-        idle.withLock { if $0.count < 16 { $0.append(connection) } }
-        return result
-    }
-
-    /// One libcurl handle, used by one request at a time (the pool hands it out and takes it back).
-    private final class Connection: @unchecked Sendable {
-        let client = HTTPClient()
     }
 }
