@@ -17,6 +17,11 @@ public struct TokenGrant: Sendable, Equatable {
         self.refreshTokenExpiresIn = refreshTokenExpiresIn
         self.scopes = scopes
     }
+
+    /// A provider's scope list: GitHub separates scopes with commas, GitLab and Bitbucket with spaces.
+    public static func scopes(_ list: String) -> [String] {
+        list.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+    }
 }
 
 /// What a refresh came to, read from the provider's answer.
@@ -42,8 +47,7 @@ public enum TokenRefreshAnswer: Sendable, Equatable {
         guard let answer, let accessToken = answer.access_token, !accessToken.isEmpty else {
             return .unavailable("\(provider.displayName) answered without an access token")
         }
-        // GitHub lists scopes with commas, GitLab and Bitbucket (`scopes`) with spaces.
-        let scopes = (answer.scope ?? answer.scopes).map { $0.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init) }
+        let scopes = (answer.scope ?? answer.scopes).map(TokenGrant.scopes)
         return .granted(TokenGrant(
             accessToken: accessToken, refreshToken: answer.refresh_token.flatMap { $0.isEmpty ? nil : $0 },
             expiresIn: answer.expires_in, refreshTokenExpiresIn: answer.refresh_token_expires_in, scopes: scopes))

@@ -60,7 +60,7 @@ struct ProviderTokens: HTTPFunction {
                 accessToken: body.access_token, refreshToken: body.refresh_token,
                 accessTokenExpiresAt: body.expires_in.map { now.addingTimeInterval(Double($0)) },
                 refreshTokenExpiresAt: body.refresh_token_expires_in.map { now.addingTimeInterval(Double($0)) },
-                scopes: body.scopes ?? body.scope.map { $0.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init) } ?? [])
+                scopes: body.scopes ?? body.scope.map(TokenGrant.scopes) ?? [])
             try await vault.store(grant, owner: caller.userID, provider: provider, session: database.userSession(caller))
             context.logger.info("provider token stored", metadata: ["provider": "\(provider.rawValue)"])
             return try .json(TokenStatus(provider: provider.rawValue, status: "active", expires_at: grant.accessTokenExpiresAt?.formatted(.iso8601), scopes: grant.scopes), status: 201)
