@@ -14,3 +14,10 @@ public func percentEncoded<S: StringProtocol>(_ text: S) -> String {
     }
     return output
 }
+
+/// An `application/x-www-form-urlencoded` body: RFC 3986 percent-encoding with spaces as `+`,
+/// byte for byte what AWS's SDKs and OAuth clients send.
+public func formURLEncoded(_ fields: [(String, String)]) -> String {
+    func encode(_ text: String) -> String { percentEncoded(text).replacing("%20", with: "+") }
+    return fields.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+}

@@ -56,7 +56,7 @@ let providerTokenTemplate = """
 
     func stored(_ user: User, _ provider: String) async throws -> Row? {
         try await owner.runAsConnectedRole([Statement(
-            "SELECT status, last_error, key_version, access_token_expires_at, refresh_token_ciphertext IS NOT NULL AS has_refresh FROM public.provider_tokens WHERE user_id = $1 AND provider = $2",
+            "SELECT status, last_error, key_version, access_token_expires_at, refresh_token_ciphertext IS NOT NULL AS has_refresh, last_refreshed_at IS NOT NULL AS was_refreshed FROM public.provider_tokens WHERE user_id = $1 AND provider = $2",
             user.id, provider)])[0].first
     }
 
@@ -70,15 +70,16 @@ let providerTokenTemplate = """
     @Test func aStoredTokenIsHandedBackAsItIsWhileItIsFresh() async throws {
         let user = try await makeSignedInUser(owner: owner)
         let before = try providers.calls("github")
-        let stored = try store(user, "github", access: "gho_fresh-\(UUID())", refresh: try providers.issueRefreshToken("github"), expiresIn: 28800)
-        #expect(stored.status == 201, "\(stored.json)")
-        #expect(stored.json["access_token"] == nil && stored.json["refresh_token"] == nil, "the answer does not echo the tokens")
+        let saved = try store(user, "github", access: "gho_fresh-\(UUID())", refresh: try providers.issueRefreshToken("github"), expiresIn: 28800)
+        #expect(saved.status == 201, "\(saved.json)")
+        #expect(saved.json["access_token"] == nil && saved.json["refresh_token"] == nil, "the answer does not echo the tokens")
 
         let answer = try validToken(user, "github")
         #expect(answer.status == 200, "\(answer.json)")
         #expect((answer.json["access_token"] as? String)?.hasPrefix("gho_fresh-") == true)
         #expect(answer.headers["cache-control"] == "no-store")
         #expect(try providers.calls("github") == before, "a token valid for hours needs no refresh")
+        #expect(try #require(try await stored(user, "github"))["was_refreshed"] as Bool == false)
     }
 
     @Test func gitHubTokensAboutToExpireAreRefreshedAndTheRotatedRefreshTokenIsKept() async throws {
@@ -92,6 +93,7 @@ let providerTokenTemplate = """
         #expect(firstToken.hasPrefix("github-access-"), "a token expiring within the window is refreshed before it is handed out")
         let expiry = try #require((first.json["expires_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
         #expect(abs(expiry.timeIntervalSinceNow - 28800) < 120, "GitHub's expires_in (8 hours) is the new expiry")
+        #expect(try #require(try await stored(user, "github"))["was_refreshed"] as Bool)
 
         // GitHub rotated the refresh token and invalidated the old one: only the saved new one works.
         try await expire(user, "github", inSeconds: 30)

@@ -16,8 +16,7 @@ public final class AWSQueryClient: Sendable {
 
     /// Calls `action`; the answer's root element, or the service's error.
     public func call(_ action: String, _ parameters: [(String, String)] = []) async throws(AWSError) -> XMLNode {
-        let body = ([("Action", action), ("Version", version)] + parameters)
-            .map { "\(Self.formEncoded($0.0))=\(Self.formEncoded($0.1))" }.joined(separator: "&")
+        let body = formURLEncoded([("Action", action), ("Version", version)] + parameters)
         let service = transport.service
         let response = try await transport.send(
             method: "POST", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: Array(body.utf8),
@@ -26,12 +25,6 @@ public final class AWSQueryClient: Sendable {
             throw AWSError(code: "InvalidResponse", message: "\(service) answered \(response.status) without XML", httpStatus: response.status)
         }
         return document
-    }
-
-    /// `application/x-www-form-urlencoded`: RFC 3986 with spaces as `+`, byte for byte what
-    /// AWS's own SDKs send (a peer that re-encodes the form before checking the signature agrees).
-    static func formEncoded(_ text: String) -> String {
-        SigV4Signer.encode(text).replacingOccurrences(of: "%20", with: "+")
     }
 }
 

@@ -59,8 +59,8 @@ public struct GitProviderClient: Sendable {
             path = "/site/oauth2/access_token"
             headers.append(("Authorization", "Basic " + Data("\(clientID):\(clientSecret)".utf8).base64EncodedString()))
         }
-        let body = form.map { "\(percentEncoded($0.0))=\(percentEncoded($0.1))" }.joined(separator: "&")
-        let request = HTTPClient.Request(method: "POST", url: registration.baseURL + path, headers: headers, body: Array(body.utf8), timeoutMilliseconds: timeoutMilliseconds)
+        let request = HTTPClient.Request(method: "POST", url: registration.baseURL + path, headers: headers, body: Array(formURLEncoded(form).utf8),
+                                         timeoutMilliseconds: timeoutMilliseconds)
         switch await connections.send(request) {
         case .success(let response):
             return TokenRefreshAnswer.read(status: response.status, body: response.body, from: provider)

@@ -91,20 +91,22 @@ public struct ProviderTokenVault: Sendable {
         return true
     }
 
-    private func upsert(_ grant: Grant, owner: UUID, provider: GitProvider, _ transaction: Transaction) async throws {
+    /// `refreshing`: the grant came from a refresh (recorded as `last_refreshed_at`), not a sign-in.
+    private func upsert(_ grant: Grant, owner: UUID, provider: GitProvider, refreshing: Bool = false, _ transaction: Transaction) async throws {
         _ = try await transaction.query("""
             INSERT INTO public.provider_tokens AS t (user_id, provider, access_token_ciphertext, refresh_token_ciphertext, key_version,
                 access_token_expires_at, refresh_token_expires_at, scopes, status, last_error, last_refreshed_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', NULL, NULL)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', NULL, CASE WHEN $9 THEN now() END)
             ON CONFLICT (user_id, provider) DO UPDATE SET
               access_token_ciphertext = EXCLUDED.access_token_ciphertext, refresh_token_ciphertext = EXCLUDED.refresh_token_ciphertext,
               key_version = EXCLUDED.key_version, access_token_expires_at = EXCLUDED.access_token_expires_at,
               refresh_token_expires_at = EXCLUDED.refresh_token_expires_at, scopes = EXCLUDED.scopes,
-              status = 'active', last_error = NULL, updated_at = now()
+              status = 'active', last_error = NULL, updated_at = now(),
+              last_refreshed_at = CASE WHEN $9 THEN now() ELSE t.last_refreshed_at END
             """,
             owner, provider.rawValue, Bytes(keyring.seal(grant.accessToken, owner: owner, provider: provider, kind: .access)),
             grant.refreshToken.map { Bytes(keyring.seal($0, owner: owner, provider: provider, kind: .refresh)) },
-            keyring.currentVersion, grant.accessTokenExpiresAt, grant.refreshTokenExpiresAt, grant.scopes)
+            keyring.currentVersion, grant.accessTokenExpiresAt, grant.refreshTokenExpiresAt, grant.scopes, refreshing)
     }
 
     enum Decision {
@@ -151,8 +153,7 @@ public struct ProviderTokenVault: Sendable {
                 refreshTokenExpiresAt: grant.refreshTokenExpiresIn.map { now.addingTimeInterval(Double($0)) }
                     ?? (grant.refreshToken == nil ? stored.refreshTokenExpiresAt : nil),
                 scopes: grant.scopes ?? stored.scopes)
-            try await upsert(refreshed, owner: stored.owner, provider: stored.provider, transaction)
-            _ = try await transaction.query("UPDATE public.provider_tokens SET last_refreshed_at = now() WHERE id = $1", stored.id)
+            try await upsert(refreshed, owner: stored.owner, provider: stored.provider, refreshing: true, transaction)
             return .refreshed(ValidToken(provider: stored.provider, accessToken: refreshed.accessToken, expiresAt: refreshed.accessTokenExpiresAt, scopes: refreshed.scopes))
         case .refreshTokenRejected(let reason):
             try await markNeedsReauth(stored.id, reason, transaction)

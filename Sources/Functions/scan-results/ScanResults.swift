@@ -97,7 +97,6 @@ struct ScanResults: HTTPFunction {
         router.get("/api/findings") { request, _ in
             let caller = try await verifier.verify(request)
             let filter = try Filter(request)
-            let rank = "CASE severity WHEN 'critical' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3 WHEN 'low' THEN 2 ELSE 1 END"
             let rows = try await database.userSession(caller).query("""
                 SELECT f.id, f.cloud_identity_id, f.check_id, f.severity, f.status, f.state, f.status_extended, f.resource_arn, f.service, f.region,
                        f.first_seen_at, f.last_seen_at, f.resolved_at,
@@ -107,9 +106,9 @@ struct ScanResults: HTTPFunction {
                   AND ($3::text[] IS NULL OR f.severity = ANY($3)) AND ($4::text[] IS NULL OR f.status = ANY($4))
                   AND ($5::text[] IS NULL OR f.service = ANY($5)) AND ($6::text[] IS NULL OR f.state = ANY($6))
                   AND ($7::text[] IS NULL OR f.check_id = ANY($7))
-                  AND ($8::uuid IS NULL OR (\(rank.replacing("severity", with: "f.severity")), f.id) <
-                       (SELECT \(rank), c.id FROM public.findings c WHERE c.id = $8))
-                ORDER BY \(rank.replacing("severity", with: "f.severity")) DESC, f.id DESC
+                  AND ($8::uuid IS NULL OR (\(Self.rank("f.severity")), f.id) <
+                       (SELECT \(Self.rank("c.severity")), c.id FROM public.findings c WHERE c.id = $8))
+                ORDER BY \(Self.rank("f.severity")) DESC, f.id DESC
                 LIMIT $9
                 """, filter.organization, filter.identity, try filter.list("severity", allowed: Self.severities),
                 try filter.list("status", allowed: ["PASS", "FAIL"]), try filter.list("service"), try filter.list("state", allowed: ["open", "resolved"]),
@@ -128,6 +127,11 @@ struct ScanResults: HTTPFunction {
             return try .json(Page(items: items, next_cursor: rows.count > filter.limit ? items.last?.id.uuidString.lowercased() : nil))
         }
         self.router = router
+    }
+
+    /// A severity column as its rank in the checks' order (critical highest), for sorting and cursors.
+    static func rank(_ column: String) -> String {
+        "CASE \(column) " + Check.Severity.allCases.enumerated().map { "WHEN '\($1.rawValue)' THEN \($0)" }.joined(separator: " ") + " END"
     }
 
     static func time(_ row: Row, _ column: String) throws -> String? {

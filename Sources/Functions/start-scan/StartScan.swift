@@ -11,6 +11,13 @@ struct StartScan: HTTPFunction {
         let cloud_identity_id: UUID
         let status: String
         let queued_at: String
+
+        init(_ row: Row, identity: UUID) throws {
+            id = try row["id"]
+            cloud_identity_id = identity
+            status = try row["status"]
+            queued_at = (try row["queued_at"] as Date).formatted(.iso8601)
+        }
     }
 
     let router: Router
@@ -41,7 +48,7 @@ struct StartScan: HTTPFunction {
                 RETURNING id, status, queued_at
                 """, try row["organization_id"] as UUID, identity, caller.userID).first
             if let inserted {
-                let scan = Scan(id: try inserted["id"], cloud_identity_id: identity, status: try inserted["status"], queued_at: (try inserted["queued_at"] as Date).formatted(.iso8601))
+                let scan = try Scan(inserted, identity: identity)
                 try await queue.enqueue([scan.id])
                 context.logger.info("scan requested", metadata: ["scan": "\(scan.id)", "cloudIdentity": "\(identity)"])
                 return try .json(scan, status: 202)
@@ -50,7 +57,7 @@ struct StartScan: HTTPFunction {
                 "SELECT id, status, queued_at FROM public.scans WHERE cloud_identity_id = $1 AND status IN ('queued', 'running')", identity).first else {
                 throw HTTPError.conflict("the scan could not be queued; try again")
             }
-            return try .json(Scan(id: try pending["id"], cloud_identity_id: identity, status: try pending["status"], queued_at: (try pending["queued_at"] as Date).formatted(.iso8601)))
+            return try .json(try Scan(pending, identity: identity))
         }
         self.router = router
     }
