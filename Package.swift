@@ -60,7 +60,7 @@ let package = Package(
         function("cli-refresh", dependencies: ["Database", "Domain", "Cloud"]),
         function("cli-logout", dependencies: ["Database", "Domain"]),
         function("aws-external-id", dependencies: ["Database", "Domain"]),
-        function("connect-account", dependencies: ["Database", "Domain", "Cloud", "AWSAPI"]),
+        function("connect-account", dependencies: ["Database", "Domain", "Cloud", "AWSAPI", "CloudAccess"]),
         function("revoke", dependencies: ["Database"]),
         function("scan-dispatch", dependencies: ["Database", "DatabaseService", "ScanQueue"]),
         function("start-scan", dependencies: ["Database", "ScanQueue"]),

@@ -21,6 +21,14 @@ public struct ExternalID: Sendable, Equatable, CustomStringConvertible {
         return ExternalID(value: prefix + Base32.encode(Array(mac.prefix(20))))
     }
 
+    /// A random external ID of the same form that no workspace has: what a role must refuse.
+    public static func probe() -> ExternalID {
+        var generator = SystemRandomNumberGenerator()
+        var bytes: [UInt8] = []
+        for _ in 0..<3 { withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) } }
+        return ExternalID(value: prefix + Base32.encode(Array(bytes.prefix(20))))
+    }
+
     init(value: String) { self.value = value }
 
     /// The server key from its hex form (`EXTERNAL_ID_KEY`): at least 32 bytes.

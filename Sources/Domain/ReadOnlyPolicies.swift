@@ -21,8 +21,12 @@ public struct RoleARN: Sendable, Equatable {
     public let account: String
     public let name: String
 
+    /// The one definition of a valid role ARN, stricter than the database's CHECK so that nothing
+    /// accepted here is refused there: ASCII only (IAM's `[\w+=,.@-]` means ASCII word characters;
+    /// Swift's `\w` would also take `é` or Arabic digits), at most 2048 bytes.
     public init?(_ text: String) {
-        guard text.count <= 2048, let match = text.wholeMatch(of: /arn:aws(?:-[a-z]+)*:iam::([0-9]{12}):role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})/) else {
+        guard text.utf8.count <= 2048, text.utf8.allSatisfy({ $0 >= 0x21 && $0 < 0x7F }),
+              let match = text.wholeMatch(of: /arn:aws(?:-[a-z]+)*:iam::([0-9]{12}):role\/((?:[A-Za-z0-9_+=,.@-]+\/)*)([A-Za-z0-9_+=,.@-]{1,64})/) else {
             return nil
         }
         value = text

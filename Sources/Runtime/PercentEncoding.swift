@@ -21,3 +21,19 @@ public func formURLEncoded(_ fields: [(String, String)]) -> String {
     func encode(_ text: String) -> String { percentEncoded(text).replacing("%20", with: "+") }
     return fields.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
 }
+
+/// The bytes behind `%XX` escapes (a malformed escape stays as it is); `+` is left alone.
+public func percentDecoded<S: StringProtocol>(_ text: S) -> String {
+    guard text.contains("%") else { return String(text) }
+    var bytes: [UInt8] = []
+    var iterator = Array(text.utf8).makeIterator()
+    while let byte = iterator.next() {
+        if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+           let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+            bytes.append(value)
+        } else {
+            bytes.append(byte)
+        }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -47,11 +47,8 @@ public struct Router: Sendable {
             matched.pathParameters = (request.pathParameters ?? [:]).merging(parameters) { $1 }
             do {
                 return try await route.responder(matched, context)
-            } catch let error as HTTPError {
-                if error.status >= 500 {
-                    context.logger.error("request failed", metadata: ["status": "\(error.status)", "error": "\(error.error)"])
-                }
-                return error.response
+            } catch {
+                return Self.response(for: error, context: context)
             }
         }
         if !allowed.isEmpty {
@@ -59,6 +56,27 @@ public struct Router: Sendable {
                              headers: ["allow": allowed.joined(separator: ", ")]).response
         }
         return HTTPError.notFound("no route for \(request.method) \(request.rawPath)").response
+    }
+}
+
+extension Router {
+    /// Every failure answers in the platform's JSON shape: a handler's `HTTPError` as it is, an
+    /// error that knows its HTTP meaning by it, anything else as a 500 that names the request id.
+    static func response(for error: any Error, context: LambdaContext) -> APIGatewayV2Response {
+        let answer: HTTPError
+        switch error {
+        case let error as HTTPError: answer = error
+        case let error as HTTPErrorConvertible: answer = error.httpError
+        default: answer = .internalError(requestID: context.requestID)
+        }
+        if answer.status >= 500 {
+            context.logger.error("request failed", metadata: [
+                "status": "\(answer.status)", "error": "\(answer.error)", "errorType": "\(FunctionError.typeName(of: error))",
+                // Database and AWS messages name tables, codes and ARNs, never a credential.
+                "detail": "\(String(describing: error).prefix(500))",
+            ])
+        }
+        return answer.response
     }
 }
 
@@ -113,19 +131,4 @@ public struct PathPattern: Sendable, Equatable {
             }
         }
     }
-}
-
-func percentDecoded(_ text: Substring) -> String {
-    guard text.contains("%") else { return String(text) }
-    var bytes: [UInt8] = []
-    var iterator = Array(text.utf8).makeIterator()
-    while let byte = iterator.next() {
-        if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-           let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
-            bytes.append(value)
-        } else {
-            bytes.append(byte)
-        }
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }

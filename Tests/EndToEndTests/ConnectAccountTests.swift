@@ -107,6 +107,56 @@ import Cloud
         #expect(answer.json["error"] as? String == "role_not_assumable")
     }
 
+    /// The confused deputy: a role that lets the platform in without this workspace's external ID
+    /// would let every workspace of the platform in. No workspace may connect it.
+    @Test func aRoleThatTrustsThePlatformWithoutTheExternalIDIsRefusedInEveryWorkspace() async throws {
+        let role = try await account.makeRole(trustPolicy: account.unconditionalTrustPolicy, policies: ["SecurityAudit"])
+        for _ in 0..<2 {
+            let user = try await makeSignedInUser(owner: owner)
+            let organization = try await workspace(of: user.id)
+            let answer = try connect(organization, role, bearer: user.token)
+            #expect(answer.status == 422, "\(answer.json)")
+            #expect(answer.json["error"] as? String == "role_trust_lacks_external_id")
+            #expect((answer.json["error_description"] as? String)?.contains("sts:ExternalId") == true)
+        }
+        let count: Int? = try await owner.runAsConnectedRole([Statement(
+            "SELECT count(*) FROM public.cloud_identities WHERE aws_role_arn = $1", role)])[0].first?["count"]
+        #expect(count == 0)
+    }
+
+    enum LooseTrust: String, CaseIterable, Sendable {
+        case secondStatementWithoutCondition, secondStatementWithStringLike, everyPrincipalWithTheExternalID, twoAcceptedExternalIDs
+
+        func document(platform: String, externalID: String) -> String {
+            let pinned = #"{"Effect":"Allow","Principal":{"AWS":"\#(platform)"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"\#(externalID)"}}}"#
+            let extra: String = switch self {
+            case .secondStatementWithoutCondition:
+                #",{"Sid":"Extra","Effect":"Allow","Principal":{"AWS":"\#(platform)"},"Action":"sts:AssumeRole"}"#
+            case .secondStatementWithStringLike:
+                #",{"Sid":"Extra","Effect":"Allow","Principal":{"AWS":"\#(platform)"},"Action":"sts:AssumeRole","Condition":{"StringLike":{"sts:ExternalId":"zcp-*"}}}"#
+            case .everyPrincipalWithTheExternalID:
+                #",{"Sid":"Extra","Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"\#(externalID)"}}}"#
+            case .twoAcceptedExternalIDs:
+                #",{"Sid":"Extra","Effect":"Allow","Principal":{"AWS":"\#(platform)"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":["\#(externalID)","zcp-another-workspace"]}}}"#
+            }
+            return #"{"Version":"2012-10-17","Statement":["# + pinned + extra + "]}"
+        }
+    }
+
+    @Test(arguments: LooseTrust.allCases)
+    func aTrustPolicyThatAlsoLetsOthersInIsRefusedWithTheStatementNamed(_ loose: LooseTrust) async throws {
+        let user = try await makeSignedInUser(owner: owner)
+        let organization = try await workspace(of: user.id)
+        let document = loose.document(platform: account.platformPrincipal, externalID: try externalID(of: organization).value)
+        let role = try await account.makeRole(trustPolicy: document, policies: ["SecurityAudit"])
+        let answer = try connect(organization, role, bearer: user.token)
+        #expect(answer.status == 422, "\(answer.json)")
+        #expect(answer.json["error"] as? String == "role_trust_lacks_external_id", "\(answer.json)")
+        let count: Int? = try await owner.runAsConnectedRole([Statement(
+            "SELECT count(*) FROM public.cloud_identities WHERE organization_id = $1", organization)])[0].first?["count"]
+        #expect(count == 0)
+    }
+
     @Test func onlyAdminsConnectAndARNsAreChecked() async throws {
         let member = try await makeSignedInUser(owner: owner)
         let organization = try await workspace(of: member.id, role: "member")
@@ -114,7 +164,8 @@ import Cloud
         #expect(try connect(organization, role, bearer: member.token).status == 403)
         let admin = try await makeSignedInUser(owner: owner)
         let adminWorkspace = try await workspace(of: admin.id, role: "admin")
-        for bad in ["arn:aws:iam::123:role/x", "arn:aws:s3:::bucket", "not an arn", "arn:aws:iam::123456789012:user/alice"] {
+        for bad in ["arn:aws:iam::123:role/x", "arn:aws:s3:::bucket", "not an arn", "arn:aws:iam::123456789012:user/alice",
+                    "arn:aws:iam::123456789012:role/caf\u{E9}", "arn:aws:iam::123456789012:role/\u{0661}\u{0662}", "arn:aws:iam::123456789012:role/a\\u0000b"] {
             #expect(try connect(adminWorkspace, bad, bearer: admin.token).status == 400, "\(bad)")
         }
     }

@@ -194,4 +194,31 @@ import Testing
         #expect(try runScan(later)["outcome"] as? String == "abandoned")
         #expect(try await scanRow(later)["status"] as String == "failed")
     }
+
+    /// The schedule's re-check of the confused-deputy defence: a trust policy loosened after
+    /// connecting (no external ID condition any more) stops the identity until it is fixed and connected again.
+    @Test func aTrustPolicyLoosenedAfterConnectingStopsTheIdentityUntilItIsReconnected() async throws {
+        let connected = try await connectedIdentity()
+        try await account.trust(roleARN: connected.role, document: account.unconditionalTrustPolicy)
+        let scan = try await queueScan(connected.organization, connected.identity)
+        #expect(try runScan(scan)["outcome"] as? String == "abandoned")
+        let identity = try #require(try await sql("SELECT status, status_reason FROM public.cloud_identities WHERE id = $1", connected.identity).first)
+        #expect(try identity["status"] as String == "misconfigured")
+        #expect(try (identity["status_reason"] as String?)?.contains("external ID") == true)
+        #expect(try await scanRow(scan)["status"] as String == "cancelled")
+        #expect(try await sql("SELECT 1 FROM public.resources WHERE cloud_identity_id = $1", connected.identity).isEmpty)
+        #expect(try await sql("SELECT 1 FROM public.audit_events WHERE cloud_identity_id = $1 AND action = 'cloud_identity.misconfigured'", connected.identity).count == 1)
+
+        // Nothing more is done with it: no credentials for anyone.
+        let credentials = try gateway.request("POST", "/api/cloud-identities/\(connected.identity)/credentials", headers: [("Authorization", "Bearer \(connected.admin)")])
+        #expect(credentials.status == 409)
+        #expect(try jsonObject(credentials.body)["error"] as? String == "identity_not_active")
+
+        // Fixed and connected again: the same identity is active.
+        try await account.trust(roleARN: connected.role, externalID: try externalID(of: connected.organization).value)
+        _ = try await account.iam.call("DeleteRolePolicy", [("RoleName", String(connected.role.split(separator: "/").last!)), ("PolicyName", "moto-s3-control")])
+        let again = try connect(gateway, connected.organization, connected.role, bearer: connected.admin)
+        #expect(again.status == 201, "\(again.json)")
+        #expect(again.json["id"] as? String == connected.identity.uuidString.lowercased() || again.json["id"] as? String == connected.identity.uuidString)
+    }
 }

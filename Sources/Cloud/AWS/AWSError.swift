@@ -1,3 +1,5 @@
+import Runtime
+
 /// An AWS API's refusal, by its error code, so callers can act on the ones that matter.
 public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     public let code: String
@@ -28,4 +30,16 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(code): \(message)" }
 
     static func transport(_ message: String) -> AWSError { AWSError(code: "TransportError", message: message, httpStatus: 0) }
+}
+
+extension AWSError: HTTPErrorConvertible {
+    /// AWS failing is upstream's failure, never the caller's: 503 with `Retry-After` when AWS is
+    /// throttling or briefly down, else 502, both as `aws_unavailable` with AWS's error code.
+    public var httpError: HTTPError {
+        let what = code == "TransportError" ? "AWS could not be reached (\(message))" : "AWS answered \(code) (HTTP \(httpStatus))"
+        if isRetryable && httpStatus != 500 {
+            return .unavailable("aws_unavailable", "\(what); retry in a few seconds", retryAfterSeconds: 5)
+        }
+        return HTTPError(status: 502, error: "aws_unavailable", description: "\(what) while the platform was calling it")
+    }
 }

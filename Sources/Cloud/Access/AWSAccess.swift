@@ -77,6 +77,11 @@ public struct AWSAccess: Sendable {
             credentials: assumed.credentials, expiration: assumed.expiration)
     }
 
+    /// The external ID the workspace's roles must require (derived, never stored).
+    public func externalID(for organization: UUID) -> ExternalID {
+        ExternalID.derive(organization: organization, key: externalIDKey)
+    }
+
     /// `zcp-<workspace>-<purpose>[-<user>]`: what the customer's CloudTrail shows for every call
     /// made with the credentials (at most 64 of `[\w+=,.@-]`).
     static func sessionName(organization: UUID, purpose: Purpose, requester: Requester) -> String {

@@ -21,6 +21,7 @@ public struct ScanRunner: Sendable {
     }
 
     let access: AWSAccess
+    let trust: RoleTrustCheck
     let regions: [String]?
     let maximumRequestsInFlight: Int
     let environment: Environment
@@ -30,6 +31,7 @@ public struct ScanRunner: Sendable {
 
     public init(environment: Environment) throws {
         access = try AWSAccess(environment: environment)
+        trust = try RoleTrustCheck(environment: environment)
         regions = environment["SCAN_REGIONS"].map { $0.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty } }
         maximumRequestsInFlight = environment["SCAN_MAX_REQUESTS_IN_FLIGHT"].flatMap(Int.init) ?? 16
         self.environment = environment
@@ -50,6 +52,12 @@ public struct ScanRunner: Sendable {
             return try await abandon(scanID, refusal: error, session: session)
         }
         guard let role = RoleARN(first.roleARN) else { return try await abandon(scanID, refusal: .notFound, session: session) }
+        if let loosened = await trustProblem(role: role, issued: first, logger: logger) {
+            // The schedule's re-check: a role any workspace could use is not scanned, nor used at all, until reconnected.
+            _ = try await session.query("SELECT private.record_cloud_identity_misconfigured($1, $2) AS outcome", identityID, loosened)
+            logger.warning("cloud identity misconfigured", metadata: ["scan": "\(scanID)", "cloudIdentity": "\(identityID)"])
+            return .abandoned(reason: loosened)
+        }
         logger.info("scan started", metadata: ["scan": "\(scanID)", "cloudIdentity": "\(identityID)"])
 
         let inventory = AccountInventory(
@@ -74,6 +82,24 @@ public struct ScanRunner: Sendable {
             "serviceErrors": "\(collected.serviceErrors.keys.sorted())",
         ])
         return .finished(status: status, resources: collected.resources.count, failedFindings: failed)
+    }
+
+    /// Why the role no longer pins the workspace's external ID, or nil. AWS failing to answer the
+    /// check is not a verdict: the scan goes on and the next one checks again.
+    private func trustProblem(role: RoleARN, issued: AWSAccess.Issued, logger: Logger) async -> String? {
+        do {
+            switch try await trust.verify(role: role, externalID: access.externalID(for: issued.organizationID),
+                                          organization: issued.organizationID, assumed: issued.credentials) {
+            case .pinned: return nil
+            case .unpinned(let problems):
+                return "the role's trust policy no longer requires this workspace's external ID (\(problems.joined(separator: "; "))); fix it and connect the role again"
+            case .unreadable:
+                return "the role can no longer read its own trust policy (iam:GetRole); attach SecurityAudit and connect the role again"
+            }
+        } catch {
+            logger.warning("trust re-check did not complete", metadata: ["cloudIdentity": "\(issued.identityID)", "awsError": "\(error.code)"])
+            return nil
+        }
     }
 
     private func claim(_ scanID: UUID, session: some DatabaseSession) async throws -> Row? {

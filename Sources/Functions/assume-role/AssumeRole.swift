@@ -71,10 +71,12 @@ struct AssumeRole: HTTPFunction {
             return HTTPError(status: 409, error: "access_lost", description: reason)
         case .aws(let error):
             logger.error("assume role failed", metadata: ["cloudIdentity": "\(identity)", "awsError": "\(error.code)"])
-            return HTTPError(status: error.isRetryable ? 503 : 502, error: "aws_unavailable", description: "AWS answered \(error.code); try again")
+            return error.httpError
         case .database(let error):
+            if let error = error as? HTTPErrorConvertible, error.httpError.status < 500 { return error.httpError }
             logger.error("database error", metadata: ["cloudIdentity": "\(identity)", "error": "\(error)"])
-            return HTTPError(status: 500, error: "server_error", description: "the request could not be completed")
+            return (error as? HTTPErrorConvertible)?.httpError
+                ?? HTTPError(status: 500, error: "server_error", description: "the request could not be completed")
         }
     }
 }

@@ -1,5 +1,6 @@
 import AWSAPI
 import Cloud
+import CloudAccess
 import Database
 import Domain
 import FoundationEssentials
@@ -7,8 +8,10 @@ import Runtime
 
 /// `POST /api/cloud-identities` `{"organization_id", "role_arn", "display_name"?}` — a workspace
 /// admin connects an AWS account: the platform assumes the role with the workspace's external ID,
-/// checks it landed in the account the ARN names, and accepts the role only if it carries nothing
-/// but AWS-managed read-only policies. Stores the ARN and the external ID's hash; status active.
+/// checks it landed in the account the ARN names, proves that the role refuses anyone without this
+/// workspace's external ID (`RoleTrustCheck`: a wrong-ID probe and the trust policy itself), and
+/// accepts the role only if it carries nothing but AWS-managed read-only policies. Stores the ARN
+/// and the external ID's hash; status active.
 struct ConnectAccount: HTTPFunction {
     struct Connection: Decodable {
         let organization_id: UUID
@@ -35,6 +38,7 @@ struct ConnectAccount: HTTPFunction {
         let region = environment["AWS_REGION"] ?? "us-east-1"
         // The platform's own base credentials (on Lambda: its execution role's).
         let platform = try AWSCredentials(environment: environment)
+        let trust = try RoleTrustCheck(environment: environment)
 
         var router = Router()
         router.post("/api/cloud-identities") { request, context in
@@ -63,6 +67,21 @@ struct ConnectAccount: HTTPFunction {
             let identity = try await STS(region: region, credentials: assumed.credentials).callerIdentity()
             guard identity.account == role.account else {
                 throw HTTPError(status: 422, error: "account_mismatch", description: "the role answered from account \(identity.account), not \(role.account)")
+            }
+
+            switch try await trust.verify(role: role, externalID: externalID, organization: connection.organization_id, assumed: assumed.credentials) {
+            case .pinned:
+                break
+            case .unpinned(let problems):
+                // Any other workspace of the platform could connect this role: the confused deputy.
+                throw HTTPError(status: 422, error: "role_trust_lacks_external_id", description: """
+                    the role's trust policy does not require this workspace's external ID, so another workspace could connect it too: \
+                    \(problems.joined(separator: "; ")). Every statement that trusts the platform's account needs \
+                    "Condition": {"StringEquals": {"sts:ExternalId": "<the external ID from GET /api/aws/external-id>"}}
+                    """)
+            case .unreadable:
+                throw HTTPError(status: 422, error: "role_not_read_only",
+                                description: "the role cannot read its own trust policy (iam:GetRole): attach the AWS-managed SecurityAudit policy")
             }
 
             let iam = AWSQueryClient(service: "iam", version: "2010-05-08", region: region, credentials: assumed.credentials)

@@ -31,8 +31,13 @@ public struct CustomerAccount: Sendable {
     /// A role the platform may assume with `externalID`, carrying the given AWS-managed policies
     /// (names under `arn:aws:iam::aws:policy/`) and, if asked, an inline policy that can write.
     public func makeRole(externalID: String, policies: [String], inlineWritePolicy: Bool = false) async throws -> String {
+        try await makeRole(trustPolicy: trustPolicy(externalID: externalID), policies: policies, inlineWritePolicy: inlineWritePolicy)
+    }
+
+    /// A role with the given trust policy document, verbatim.
+    public func makeRole(trustPolicy: String, policies: [String], inlineWritePolicy: Bool = false) async throws -> String {
         let name = "customer-\(UUID().uuidString.prefix(8))"
-        let created = try await iam.call("CreateRole", [("RoleName", name), ("AssumeRolePolicyDocument", trustPolicy(externalID: externalID)), ("MaxSessionDuration", "3600")])
+        let created = try await iam.call("CreateRole", [("RoleName", name), ("AssumeRolePolicyDocument", trustPolicy), ("MaxSessionDuration", "3600")])
         for policy in policies {
             _ = try await iam.call("AttachRolePolicy", [("RoleName", name), ("PolicyArn", "arn:aws:iam::aws:policy/\(policy)")])
         }
@@ -46,6 +51,16 @@ public struct CustomerAccount: Sendable {
 
     /// The customer changes the role's trust (here: to another external ID).
     public func trust(roleARN: String, externalID: String) async throws {
-        _ = try await iam.call("UpdateAssumeRolePolicy", [("RoleName", String(roleARN.split(separator: "/").last!)), ("PolicyDocument", trustPolicy(externalID: externalID))])
+        try await trust(roleARN: roleARN, document: trustPolicy(externalID: externalID))
+    }
+
+    /// The customer replaces the role's trust policy with `document`.
+    public func trust(roleARN: String, document: String) async throws {
+        _ = try await iam.call("UpdateAssumeRolePolicy", [("RoleName", String(roleARN.split(separator: "/").last!)), ("PolicyDocument", document)])
+    }
+
+    /// A trust policy that lets the platform in with no condition at all: the confused deputy.
+    public var unconditionalTrustPolicy: String {
+        #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"\#(platformPrincipal)"},"Action":"sts:AssumeRole"}]}"#
     }
 }
