@@ -55,7 +55,11 @@ extension UUID: PostgresEncodable, PostgresDecodable {
 /// `2026-11-24 14:00:00.123456+00`; parameters are sent as ISO 8601 with microseconds.
 extension Date: PostgresEncodable, PostgresDecodable {
     public var postgresText: String? {
-        Self.format(microseconds: Int64((timeIntervalSince1970 * 1_000_000).rounded()))
+        // Beyond Postgres's range (4713 BC … 294276 AD) only infinity is meaningful; converting
+        // such a value to Int64 microseconds would trap instead.
+        let microseconds = (timeIntervalSince1970 * 1_000_000).rounded()
+        guard microseconds.isFinite, abs(microseconds) < 9.2e18 else { return microseconds > 0 ? "infinity" : "-infinity" }
+        return Self.format(microseconds: Int64(microseconds))
     }
 
     public init(postgresText: String) throws(DatabaseError) {

@@ -69,6 +69,12 @@ enum HTTPEventMapping {
         json(status, Array(#"{"message":\#(jsonString(message))}"#.utf8))
     }
 
+    /// The platform's error shape for what the gateway itself answers on an HTTP route (no route,
+    /// too large, a function that failed, crashed or timed out), as the functions answer theirs.
+    static func error(_ status: HTTPResponse.Status, _ error: String, _ description: String) -> Response {
+        json(status, Array(#"{"error":\#(jsonString(error)),"error_description":\#(jsonString(description))}"#.utf8))
+    }
+
     private static func isTextual(_ contentType: String?) -> Bool {
         guard let type = contentType?.lowercased() else { return true }
         return type.hasPrefix("text/") || type.contains("json") || type.contains("xml") || type.contains("x-www-form-urlencoded") || type.contains("javascript")

@@ -19,7 +19,7 @@ struct HTTPFront: HTTPResponder {
         do {
             body = Array(buffer: try await request.body.collect(upTo: Self.maximumRequestBytes))
         } catch {
-            return HTTPEventMapping.message(.contentTooLarge, "Request Entity Too Large")
+            return HTTPEventMapping.error(.contentTooLarge, "request_too_large", "the request body is over API Gateway's 10 MiB")
         }
         let path = request.uri.path
         if path.hasPrefix("/2015-03-31/functions/") {
@@ -27,20 +27,23 @@ struct HTTPFront: HTTPResponder {
         }
         guard let match = routes.match(method: request.method.rawValue, path: path),
               let pool = pool(named: match.function.logicalID) else {
-            return HTTPEventMapping.message(.notFound, "Not Found")
+            return HTTPEventMapping.error(.notFound, "not_found", "no route for \(request.method.rawValue) \(path)")
         }
         let event = HTTPEventMapping.event(for: request, body: body, match: match, requestID: UUID().uuidString.lowercased())
-        guard let payload = try? JSONEncoder().encode(event) else { return HTTPEventMapping.message(.internalServerError, "Internal Server Error") }
+        guard let payload = try? JSONEncoder().encode(event) else {
+            return HTTPEventMapping.error(.internalServerError, "server_error", "the request could not be turned into an event")
+        }
 
         switch await pool.invoke(payload: Array(payload)) {
         case .response(let output):
             return HTTPEventMapping.response(fromFunctionOutput: output)
         case .functionError(let error):
-            return HTTPEventMapping.json(.badGateway, Array((try? JSONEncoder().encode(error)) ?? Data()))
+            // The function's own message stays in its log: it may name internals.
+            return HTTPEventMapping.error(.badGateway, "server_error", "the function failed (\(error.errorType))")
         case .timedOut(let seconds):
-            return HTTPEventMapping.json(.gatewayTimeout, Array(#"{"message":"Endpoint request timed out","errorType":"Sandbox.Timedout","errorMessage":"Task timed out after \#(seconds) seconds"}"#.utf8))
+            return HTTPEventMapping.error(.gatewayTimeout, "timeout", "the function did not answer within \(seconds) seconds (Sandbox.Timedout)")
         case .crashed(let status):
-            return HTTPEventMapping.json(.badGateway, Array(#"{"message":"Internal Server Error","errorType":"Runtime.ExitError","errorMessage":\#(jsonString("the function process \(status)"))}"#.utf8))
+            return HTTPEventMapping.error(.badGateway, "server_error", "the function process \(status) (Runtime.ExitError)")
         }
     }
 

@@ -28,7 +28,9 @@ import Testing
     @Test func unknownRouteIs404() throws {
         let response = try gateway.request("GET", "/api/nothing-here")
         #expect(response.status == 404)
-        #expect(try jsonObject(response.body)["message"] as? String == "Not Found")
+        let error = try jsonObject(response.body)
+        #expect(error["error"] as? String == "not_found")
+        #expect(error["error_description"] as? String == "no route for GET /api/nothing-here")
     }
 
     @Test func invocationCarriesRequestIdDeadlineArnAndTrace() throws {
@@ -53,12 +55,13 @@ import Testing
         #expect(try echo()["pid"] as? Int == before)
     }
 
-    @Test func functionErrorBehindARouteIs502WithTheErrorJSON() throws {
+    @Test func functionErrorBehindARouteIs502InThePlatformsErrorShape() throws {
         let response = try gateway.request("POST", "/fixture", body: #"{"action":"fail","value":"boom"}"#)
         #expect(response.status == 502)
         let error = try jsonObject(response.body)
-        #expect(error["errorType"] as? String == "Function.Refused")
-        #expect(error["errorMessage"] as? String == "boom")
+        #expect(error["error"] as? String == "server_error")
+        #expect((error["error_description"] as? String)?.contains("Function.Refused") == true)
+        #expect(error["errorType"] == nil)
     }
 
     @Test func undecodableEventIsTheCallersErrorNotACrash() throws {
@@ -75,7 +78,7 @@ import Testing
         let before = try echo()["pid"] as? Int
         let response = try gateway.request("POST", "/fixture", body: #"{"action":"crash"}"#)
         #expect(response.status == 502)
-        #expect(try jsonObject(response.body)["errorType"] as? String == "Runtime.ExitError")
+        #expect((try jsonObject(response.body)["error_description"] as? String)?.contains("Runtime.ExitError") == true)
         let after = try echo()["pid"] as? Int
         #expect(after != nil && after != before)
     }
@@ -84,7 +87,7 @@ import Testing
         let before = try echo()["pid"] as? Int
         let response = try gateway.request("POST", "/fixture", body: #"{"action":"sleep","milliseconds":6000}"#)
         #expect(response.status == 504)
-        #expect(try jsonObject(response.body)["errorType"] as? String == "Sandbox.Timedout")
+        #expect(try jsonObject(response.body)["error"] as? String == "timeout")
         let after = try echo()["pid"] as? Int
         #expect(after != nil && after != before)
     }

@@ -149,8 +149,8 @@ public struct ProviderTokenVault: Sendable {
         case .granted(let grant):
             let refreshed = Grant(
                 accessToken: grant.accessToken, refreshToken: grant.refreshToken ?? refreshToken,
-                accessTokenExpiresAt: grant.expiresIn.map { now.addingTimeInterval(Double($0)) },
-                refreshTokenExpiresAt: grant.refreshTokenExpiresIn.map { now.addingTimeInterval(Double($0)) }
+                accessTokenExpiresAt: grant.expiresIn.map { TokenLifetime.expiry(after: $0, from: now) },
+                refreshTokenExpiresAt: grant.refreshTokenExpiresIn.map { TokenLifetime.expiry(after: $0, from: now) }
                     ?? (grant.refreshToken == nil ? stored.refreshTokenExpiresAt : nil),
                 scopes: grant.scopes ?? stored.scopes)
             try await upsert(refreshed, owner: stored.owner, provider: stored.provider, refreshing: true, transaction)

@@ -52,14 +52,14 @@ struct ProviderTokens: HTTPFunction {
             guard !body.access_token.isEmpty, body.refresh_token.map({ !$0.isEmpty }) ?? true else {
                 throw HTTPError.badRequest("access_token (and refresh_token, when given) must not be empty")
             }
-            guard body.expires_in.map({ $0 > 0 }) ?? true, body.refresh_token_expires_in.map({ $0 > 0 }) ?? true else {
-                throw HTTPError.badRequest("expires_in and refresh_token_expires_in are positive numbers of seconds")
+            guard body.expires_in.map(TokenLifetime.isValid) ?? true, body.refresh_token_expires_in.map(TokenLifetime.isValid) ?? true else {
+                throw HTTPError.badRequest("expires_in and refresh_token_expires_in are whole seconds from 1 to \(TokenLifetime.maximumSeconds) (10 years)")
             }
             let now = Date()
             let grant = ProviderTokenVault.Grant(
                 accessToken: body.access_token, refreshToken: body.refresh_token,
-                accessTokenExpiresAt: body.expires_in.map { now.addingTimeInterval(Double($0)) },
-                refreshTokenExpiresAt: body.refresh_token_expires_in.map { now.addingTimeInterval(Double($0)) },
+                accessTokenExpiresAt: body.expires_in.map { TokenLifetime.expiry(after: $0, from: now) },
+                refreshTokenExpiresAt: body.refresh_token_expires_in.map { TokenLifetime.expiry(after: $0, from: now) },
                 scopes: body.scopes ?? body.scope.map(TokenGrant.scopes) ?? [])
             try await vault.store(grant, owner: caller.userID, provider: provider, session: database.userSession(caller))
             context.logger.info("provider token stored", metadata: ["provider": "\(provider.rawValue)"])
