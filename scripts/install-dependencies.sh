@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and this machine lacks: Debian packages (libpq,
 # libcurl, OpenSSL headers, the PostgreSQL server) and PyPI tools (moto's AWS API server,
-# cfn-lint). Does nothing, and asks no registry, when everything is present.
+# cfn-lint, joserfc). Does nothing, and asks no registry, when everything is present.
 set -euo pipefail
 
 debian_packages=(libpq-dev libcurl4-openssl-dev libssl-dev postgresql pkg-config openssl)
@@ -20,6 +20,8 @@ fi
 python_missing=()
 python3 -c 'import moto.server, flask_cors' 2>/dev/null || python_missing+=("moto[server]")
 command -v cfn-lint >/dev/null 2>&1 || python_missing+=("cfn-lint")
+# A strict JOSE library: the tests verify platform tokens as third parties do.
+python3 -c 'import joserfc' 2>/dev/null || python_missing+=("joserfc")
 if [ ${#python_missing[@]} -gt 0 ]; then
   echo "installing PyPI packages: ${python_missing[*]}" >&2
   python3 -m pip install --quiet --disable-pip-version-check "${python_missing[@]}"

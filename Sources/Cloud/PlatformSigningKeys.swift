@@ -68,12 +68,12 @@ public struct PlatformSigningKeys: Sendable {
 
     public var signingKey: Key { keys.first { $0.privateKey != nil }! }
 
-    /// A JWT signed RS256 by the signing key, with its `kid` in the header.
-    public func sign(_ payload: some JWTPayload) async throws -> String {
+    /// A JWT signed RS256 by the signing key, with its `kid` (and `typ`, default `JWT`) in the header.
+    public func sign(_ payload: some JWTPayload, type: String = "JWT") async throws -> String {
         let key = signingKey
         let collection = JWTKeyCollection()
         await collection.add(rsa: key.privateKey!, digestAlgorithm: .sha256, kid: JWKIdentifier(string: key.id))
-        return try await collection.sign(payload, kid: JWKIdentifier(string: key.id))
+        return try await collection.sign(payload, kid: JWKIdentifier(string: key.id), header: ["typ": .string(type)])
     }
 
     /// The public keys as a JSON Web Key Set (RFC 7517).

@@ -83,6 +83,12 @@ public struct CallerVerifier: Sendable {
     }
 
     public func verify(token: String) async throws(HTTPError) -> VerifiedClaims {
+        // RFC 7515 §4.1.11: a `crit` header names extensions the verifier must understand; this
+        // one understands none, so such a token is refused. Keys come only from the configured
+        // secret and JWKS: a token's own `jku` / `x5u` / `jwk` are never fetched or trusted.
+        guard let header = Self.headerJSON(of: token), header["crit"] == nil else {
+            throw .unauthorized("the access token is not valid: its header is malformed or has critical extensions", error: "invalid_token")
+        }
         let payload: SessionPayload
         do {
             payload = try await keys.verify(token, as: SessionPayload.self)
@@ -107,17 +113,49 @@ public struct CallerVerifier: Sendable {
         guard let userID = UUID(uuidString: payload.sub.value) else {
             throw .unauthorized("the access token's subject is not a user", error: "invalid_token")
         }
+        // GoTrue signs tokens for `anon` (the public key), `service_role` and users alike with the
+        // same secret: only `authenticated` is a signed-in user.
+        guard payload.role == "authenticated" else {
+            throw .unauthorized("the access token is not a signed-in user's (its role is \(payload.role.map { "'\($0.prefix(40))'" } ?? "missing"))", error: "invalid_token")
+        }
+        var cliSession: UUID?
+        if isPlatformToken {
+            guard let session = payload.session_id.flatMap(UUID.init(uuidString:)) else {
+                throw .unauthorized("the access token names no CLI session", error: "invalid_token")
+            }
+            cliSession = session
+        }
         // The signature covers the payload segment, so its JSON is exactly what the issuer signed.
         guard let json = Self.payloadJSON(of: token) else { throw .unauthorized("the access token is malformed", error: "invalid_token") }
-        return VerifiedClaims(userID: userID, json: json, sessionID: payload.session_id, expiresAt: payload.exp.value)
+        return VerifiedClaims(userID: userID, json: json, sessionID: payload.session_id, expiresAt: payload.exp.value, cliSessionID: cliSession)
     }
 
     static func payloadJSON(of token: String) -> String? {
+        segment(1, of: token).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The JOSE header's members, or nil when it is not a JSON object.
+    static func headerJSON(of token: String) -> [String: JSONValue]? {
+        guard let bytes = segment(0, of: token) else { return nil }
+        return try? JSONDecoder().decode([String: JSONValue].self, from: bytes)
+    }
+
+    static func segment(_ index: Int, of token: String) -> Data? {
         let segments = token.split(separator: ".", omittingEmptySubsequences: false)
         guard segments.count == 3 else { return nil }
-        var base64 = String(segments[1]).replacing("-", with: "+").replacing("_", with: "/")
+        var base64 = String(segments[index]).replacing("-", with: "+").replacing("_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).map { String(decoding: $0, as: UTF8.self) }
+        return Data(base64Encoded: base64)
+    }
+
+    /// Any JSON value, for reading a header whose members are not known in advance.
+    struct JSONValue: Decodable {
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() || (try? container.decode(Bool.self)) != nil || (try? container.decode(Double.self)) != nil
+                || (try? container.decode(String.self)) != nil || (try? container.decode([JSONValue].self)) != nil { return }
+            _ = try container.decode([String: JSONValue].self)
+        }
     }
 }
 
@@ -129,6 +167,7 @@ struct SessionPayload: JWTPayload {
     let aud: AudienceClaim?
     let iss: IssuerClaim?
     let session_id: String?
+    let role: String?
 
     /// Time and audience are checked by `CallerVerifier` with its injectable clock.
     func verify(using algorithm: some JWTAlgorithm) async throws {}

@@ -56,11 +56,7 @@ actor Connection {
     /// failing statement's error is thrown (the rest of the batch did not run), after rolling
     /// back the transaction it was in.
     func run(_ statements: [Statement], prepare: Bool = true) throws(DatabaseError) -> [QueryResult] {
-        // Postgres text cannot hold NUL, and libpq would cut the value there (a different value,
-        // or a malformed array literal): the caller's input is refused before anything is sent.
-        for statement in statements where statement.parameters.contains(where: { $0?.postgresText?.utf8.contains(0) == true }) {
-            throw .invalid("text cannot contain the NUL character (U+0000)")
-        }
+        try Statement.checkSendable(statements)
         let connection = try healthyConnection()
         var expected: [Expected] = []
         var preparedHere: [String: String] = [:]

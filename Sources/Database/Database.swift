@@ -20,9 +20,13 @@ public final class Database: Sendable {
         try self.init(url: try environment.required("DATABASE_URL"), applicationName: applicationName)
     }
 
+    /// Every statement of the session first re-checks, in the same round trip, that the caller's
+    /// user still exists and that a platform CLI token's session is still live.
     public func userSession(_ claims: VerifiedClaims) -> UserSession {
         UserSession(
-            scope: SessionScope(connection: connection, role: "authenticated", claimsJSON: claims.json, subject: claims.userID.uuidString.lowercased()),
+            scope: SessionScope(
+                connection: connection, role: "authenticated", claimsJSON: claims.json, subject: claims.userID.uuidString.lowercased(),
+                caller: .init(user: claims.userID, cliSession: claims.cliSessionID)),
             claims: claims)
     }
 

@@ -12,6 +12,14 @@ public struct Statement: Sendable {
         self.sql = sql
         self.parameters = parameters
     }
+
+    /// Postgres text cannot hold NUL, and libpq would cut a value there (a different value, or a
+    /// malformed array literal): such input is refused before anything is sent.
+    static func checkSendable(_ statements: [Statement]) throws(DatabaseError) {
+        for statement in statements where statement.parameters.contains(where: { $0?.postgresText?.utf8.contains(0) == true }) {
+            throw .invalid("text cannot contain the NUL character (U+0000)")
+        }
+    }
 }
 
 /// The rows a statement returned (or the count it affected).

@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// What every session kind shares: statements run inside a transaction whose first statement
 /// sets the role and the JWT claims (transaction-local, as PostgREST does), pipelined with the
 /// statements into one round trip.
@@ -14,24 +16,45 @@
     /// claims JSON: policies call it several times per statement.
     let subject: String
     var cloudProvider: String?
+    /// For user sessions: the caller whose existence (and CLI session, if any) the first statement
+    /// re-checks in the database, in the same round trip.
+    let caller: Caller?
 
-    init(connection: Connection, role: String, claimsJSON: String, subject: String = "", cloudProvider: String? = nil) {
+    struct Caller: Sendable {
+        let user: UUID
+        let cliSession: UUID?
+    }
+
+    init(connection: Connection, role: String, claimsJSON: String, subject: String = "", cloudProvider: String? = nil, caller: Caller? = nil) {
         self.connection = connection
         self.role = role
         self.claimsJSON = claimsJSON
         self.subject = subject
         self.cloudProvider = cloudProvider
+        self.caller = caller
     }
 
     static let maximumAttempts = 3
 
     var roleAndClaims: Statement {
-        Statement(
+        guard let caller else {
+            return Statement(
+                """
+                SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
+                       set_config('request.jwt.claim.sub', $3, true), set_config('request.cloud_provider', $4, true)
+                """,
+                role, claimsJSON, subject, cloudProvider ?? "")
+        }
+        // private.verify_caller raises SQLSTATE 28000 for a user that no longer exists or a CLI
+        // session that has ended; it takes its arguments directly, so it does not depend on the
+        // order in which the settings beside it are made.
+        return Statement(
             """
             SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
-                   set_config('request.jwt.claim.sub', $3, true), set_config('request.cloud_provider', $4, true)
+                   set_config('request.jwt.claim.sub', $3, true), set_config('request.cloud_provider', $4, true),
+                   private.verify_caller($5, $6)
             """,
-            role, claimsJSON, subject, cloudProvider ?? "")
+            role, claimsJSON, subject, cloudProvider ?? "", caller.user, caller.cliSession)
     }
 
     /// The statements in one transaction, in one round trip; retried on serialization failures.
@@ -102,6 +125,9 @@ public final class Transaction: @unchecked Sendable {
 
     public func batch(_ statements: [Statement]) async throws(DatabaseError) -> [QueryResult] {
         guard !failed else { throw .invalid("the transaction already failed") }
+        // Refused input never reaches the server, so the transaction is still open there and
+        // must stay usable (or be rolled back), not be taken for rolled back.
+        try Statement.checkSendable(statements)
         let prefix = pending
         do {
             let results = try await connection.run(prefix + statements)

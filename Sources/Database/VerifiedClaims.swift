@@ -10,11 +10,15 @@ public struct VerifiedClaims: Sendable, Equatable {
     /// `session_id`, when the token names its session (GoTrue and platform tokens do).
     public let sessionID: String?
     public let expiresAt: Date
+    /// The platform CLI session behind a platform access token (nil for GoTrue's sessions): user
+    /// sessions check that it is still live before each request's statements.
+    public let cliSessionID: UUID?
 
-    init(userID: UUID, json: String, sessionID: String?, expiresAt: Date) {
+    init(userID: UUID, json: String, sessionID: String?, expiresAt: Date, cliSessionID: UUID? = nil) {
         self.userID = userID
         self.json = json
         self.sessionID = sessionID
         self.expiresAt = expiresAt
+        self.cliSessionID = cliSessionID
     }
 }

@@ -52,6 +52,38 @@ import Testing
         }
     }
 
+    /// GoTrue signs the public anon key and the service key with the same secret as users' sessions.
+    @Test(arguments: ["anon", "service_role", "supabase_admin", nil] as [String?])
+    func onlyTheAuthenticatedRoleIsAUser(role: String?) async throws {
+        var claims = GoTrueClaims(user: user, expiresIn: 600, audience: "authenticated", issuer: nil, notBefore: nil)
+        claims.role = role
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: TestDatabase.jwtSecret), digestAlgorithm: .sha256)
+        await expectRefused(try await keys.sign(claims), by: try await verifier(), saying: "not a signed-in user")
+    }
+
+    /// RFC 7515 §4.1.11: extensions the verifier does not understand make the token invalid.
+    @Test func refusesTokensWithCriticalHeaderExtensions() async throws {
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: TestDatabase.jwtSecret), digestAlgorithm: .sha256)
+        var header = JWTHeader()
+        header.crit = ["exp"]
+        let claims = GoTrueClaims(user: user, expiresIn: 600, audience: "authenticated", issuer: nil, notBefore: nil)
+        await expectRefused(try await keys.sign(claims, header: header), by: try await verifier(), saying: "critical")
+        // The same claims without `crit` pass: the header is the only difference.
+        _ = try await verifier().verify(request(authorization: "Bearer \(try await keys.sign(claims))"))
+    }
+
+    /// A token that points at its own key (`jku`, `jwk`) is still checked against the configured keys only.
+    @Test func aTokensOwnKeyURLIsNeverTrusted() async throws {
+        let attacker = JWTKeyCollection()
+        await attacker.add(hmac: HMACKey(from: "an attacker's own secret, long enough to sign"), digestAlgorithm: .sha256)
+        var header = JWTHeader()
+        header.jku = "http://127.0.0.1:1/attacker-jwks.json"
+        let claims = GoTrueClaims(user: user, expiresIn: 600, audience: "authenticated", issuer: nil, notBefore: nil)
+        await expectRefused(try await attacker.sign(claims, header: header), by: try await verifier(), saying: "signature")
+    }
+
     @Test func refusesExpiredTokens() async throws {
         await expectRefused(try await TestDatabase.token(for: user, expiresIn: -60), by: try await verifier(), saying: "expired")
     }

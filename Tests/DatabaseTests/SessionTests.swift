@@ -27,6 +27,43 @@ import DatabaseService
         #expect(await test.database.roundTrips() - before == 2)
     }
 
+    /// A validly signed token for a user who no longer exists (deleted, or never made) is refused
+    /// by the request's own round trip, before any of its statements runs.
+    @Test func aTokenWhoseUserIsGoneIsRefusedInTheSameRoundTrip() async throws {
+        let test = try await TestDatabase()
+        let user = try await test.makeUser()
+        let organization = try await test.makeOrganization(owner: user)
+        let session = try await test.session(for: user)
+        _ = try await session.query("SELECT 1")
+        _ = try await test.owner.runAsConnectedRole([Statement("DELETE FROM auth.users WHERE id = $1", user)])
+        let before = await test.database.roundTrips()
+        await #expect(throws: DatabaseError.unauthenticated("the access token's user does not exist")) {
+            _ = try await session.query("UPDATE public.organizations SET name = 'taken' WHERE id = $1", organization)
+        }
+        #expect(await test.database.roundTrips() - before == 1)
+        let never = try await test.session(for: UUID())
+        await #expect(throws: DatabaseError.self) { _ = try await never.query("SELECT 1") }
+        await #expect(throws: DatabaseError.self) { _ = try await never.transaction { try await $0.query("SELECT 1") } }
+    }
+
+    /// Input refused before it is sent (a NUL) mid-transaction must not leave that transaction
+    /// open on the connection, where the next caller's statements would run as this user.
+    @Test func refusedInputMidTransactionLeavesNothingOpenForTheNextCaller() async throws {
+        let test = try await TestDatabase()
+        let user = try await test.makeUser()
+        let session = try await test.session(for: user)
+        await #expect(throws: DatabaseError.invalid("text cannot contain the NUL character (U+0000)")) {
+            _ = try await session.transaction { transaction in
+                _ = try await transaction.query("SELECT 1")
+                return try await transaction.query("SELECT $1::text", "a\u{0}b")
+            }
+        }
+        let row = try #require(try await test.database.anonymousSession().query("SELECT current_user AS role, auth.uid() AS uid, now() = statement_timestamp() AS fresh").first)
+        #expect(try row["role"] as String == "anon")
+        #expect(row.isNull("uid"))
+        #expect(try row["fresh"] as Bool, "the next caller ran inside the abandoned transaction")
+    }
+
     @Test func claimsAreTransactionLocalAndDoNotLeakToTheNextCaller() async throws {
         let test = try await TestDatabase()
         let user = try await test.makeUser()

@@ -89,6 +89,16 @@ import Testing
         #expect(claims.iss.value == ProcessInfo.processInfo.environment["PLATFORM_URL"])
         #expect(claims.exp.value.timeIntervalSinceNow > 800 && claims.exp.value.timeIntervalSinceNow <= 900)
 
+        // A strict verifier (joserfc) accepts it in the very second it was issued: integer
+        // NumericDates, RFC 9068's typ, jti and client_id.
+        let strict = try runProgram("/usr/bin/env", arguments: [
+            "python3", "Tests/Support/strict-verifier/verify-access-token.py", "\(gateway.baseURL)/.well-known/jwks.json",
+            try #require(ProcessInfo.processInfo.environment["PLATFORM_URL"]), "platform-cli",
+        ], standardInput: access)
+        #expect(strict.status == 0, "\(strict.standardOutput) \(strict.standardError)")
+        let verified = try jsonObject(Array(strict.standardOutput.utf8))
+        #expect((verified["claims"] as? [String: Any])?["client_id"] as? String == "zcp-cli")
+
         // Single use.
         #expect(try exchange(device, code).json["error"] as? String == "invalid_grant")
 
@@ -102,9 +112,16 @@ import Testing
         let nextRefresh = try #require(refreshed.json["refresh_token"] as? String)
         #expect(nextRefresh != refresh)
 
-        // Logout ends the session: its refresh token no longer works.
+        // Logout ends the session: its refresh token no longer works, and its access token, though
+        // unexpired, no longer reaches anything (credentials least of all).
+        let current = try #require(refreshed.json["access_token"] as? String)
+        let credentialsPath = "/api/cloud-identities/\(UUID().uuidString)/credentials"
+        #expect(try post(credentialsPath, [:], bearer: current).status == 404)
         #expect(try post("/api/auth/cli/logout", ["refresh_token": nextRefresh]).status == 200)
         #expect(try post("/api/auth/cli/refresh", ["refresh_token": nextRefresh]).json["error"] as? String == "invalid_grant")
+        let afterLogout = try post(credentialsPath, [:], bearer: current)
+        #expect(afterLogout.status == 401, "\(afterLogout.json)")
+        #expect((afterLogout.json["error_description"] as? String)?.contains("CLI session") == true)
 
         let actions = try await owner.runAsConnectedRole([Statement(
             "SELECT array_agg(action ORDER BY id) AS actions FROM public.audit_events WHERE user_id = $1", user.id)])[0].first?["actions"] as [String]?
@@ -166,6 +183,9 @@ import Testing
         let reason: String? = try await owner.runAsConnectedRole([Statement(
             "SELECT revoked_reason FROM public.cli_sessions WHERE user_id = $1", user)])[0].first?["revoked_reason"]
         #expect(reason == "refresh_token_reuse")
+        // The session's unexpired access tokens stop at once, not when they expire.
+        let latestAccess = try #require(stillLive.json["access_token"] as? String)
+        #expect(try post("/api/cloud-identities/\(UUID().uuidString)/credentials", [:], bearer: latestAccess).status == 401)
     }
 
     @Test func concurrentRefreshesWithOneTokenHaveExactlyOneWinner() async throws {

@@ -63,7 +63,7 @@ struct GoTrueClaims: JWTPayload {
     let nbf: NotBeforeClaim?
     let aud: AudienceClaim
     let iss: IssuerClaim?
-    let role: String
+    var role: String?
     let session_id: String
     let email: String
 
