@@ -4,6 +4,8 @@ enum JSON {
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Every time an answer carries is ISO 8601 (never Foundation's seconds since 2001).
+        encoder.dateEncodingStrategy = .iso8601
         return Array(try encoder.encode(value))
     }
 

@@ -34,6 +34,8 @@ import Testing
     func approve(_ device: String, bearer: String) throws -> String {
         let approval = try post("/api/auth/cli/authorize", ["device_code": device, "client_name": "test CLI"], bearer: bearer)
         #expect(approval.status == 201, "\(approval.json)")
+        let expiresAt = try #require(approval.json["expires_at"] as? String, "expires_at is an ISO 8601 time")
+        #expect(ISO8601DateFormatter().date(from: expiresAt).map { $0.timeIntervalSinceNow > 500 } == true, "\(expiresAt)")
         return try #require(approval.json["verification_code"] as? String)
     }
 

@@ -304,4 +304,21 @@ let providerTokenTemplate = """
         #expect(try validToken(user, "sourceforge").status == 400)
         #expect(try gateway.request("GET", "/api/provider-tokens/github").status == 401)
     }
+
+    /// A platform without an OAuth client for the provider cannot refresh, however long one waits:
+    /// that is said plainly, not as "try again later".
+    @Test func anExpiredTokenWithoutTheProvidersClientConfiguredIsNotATransientFailure() async throws {
+        let unconfigured = try GatewayProcess(template: providerTokenTemplate, environment: ["GITHUB_URL": providers.baseURL])
+        let user = try await makeSignedInUser(owner: owner)
+        let response = try unconfigured.request("POST", "/api/provider-tokens",
+            body: #"{"provider":"github","access_token":"gho_old","refresh_token":"ghr_old","expires_in":60}"#, headers: [("Authorization", "Bearer \(user.token)")])
+        #expect(response.status == 201)
+        try await expire(user, "github", inSeconds: -1)
+        let expired = try unconfigured.request("GET", "/api/provider-tokens/github", headers: [("Authorization", "Bearer \(user.token)")])
+        let answer = try jsonObject(expired.body)
+        #expect(answer["error"] as? String == "provider_not_configured", "\(answer)")
+        #expect((answer["error_description"] as? String)?.contains("GITHUB_CLIENT_ID") == true)
+        #expect(expired.header("retry-after") == nil)
+        #expect(expired.status != 503)
+    }
 }

@@ -15,7 +15,7 @@ import Testing
     let account: CustomerAccount
 
     init() throws {
-        gateway = try GatewayProcess(template: try String(contentsOfFile: "infra/template.yaml", encoding: .utf8), environment: ["SCAN_REGIONS": Self.regions])
+        gateway = try GatewayProcess(template: try String(contentsOfFile: "infra/template.yaml", encoding: .utf8), environment: ["SCAN_REGIONS": Self.regions, "SCAN_CANCELLATION_CHECK_MILLISECONDS": "300"])
         owner = try Database(url: try #require(ProcessInfo.processInfo.environment["MIGRATION_DATABASE_URL"]), applicationName: "run-scan-tests")
         account = try CustomerAccount()
     }
@@ -53,7 +53,7 @@ import Testing
     }
 
     func seed(_ tag: String) throws -> [String: Any] {
-        let result = try runProgram("/usr/bin/env", arguments: ["python3", "Tests/Support/aws-seed/seed-account.py", tag], environment: ["SCAN_REGIONS": Self.regions])
+        let result = try runProgram("/usr/bin/env", arguments: ["python3", "Tests/Support/aws-seed/seed-account.py", tag], environment: ["SCAN_REGIONS": Self.regions, "SCAN_CANCELLATION_CHECK_MILLISECONDS": "300"])
         #expect(result.status == 0, "\(result.standardError)")
         return try jsonObject(result.standardOutput)
     }
@@ -193,6 +193,23 @@ import Testing
         let later = try await queueScan(connected.organization, connected.identity)
         #expect(try runScan(later)["outcome"] as? String == "abandoned")
         #expect(try await scanRow(later)["status"] as String == "failed")
+    }
+
+    /// Revoking the identity while its scan runs stops the scan: no request reaches AWS after the
+    /// cancellation is seen, and nothing is written.
+    @Test func revokingAnIdentityStopsItsRunningScan() async throws {
+        let connected = try await connectedIdentity()
+        let scan = try await queueScan(connected.organization, connected.identity)
+        let gateway = self.gateway
+        let running = Task.detached { try gateway.invoke("run-scan", #"{"scan_id":"\#(scan.uuidString)"}"#) }
+        #expect(try await eventually(seconds: 60) { try await self.scanRow(scan)["status"] as String != "queued" })
+        let revoked = try gateway.request("DELETE", "/api/cloud-identities/\(connected.identity)", headers: [("Authorization", "Bearer \(connected.admin)")])
+        #expect(revoked.status == 204)
+        let response = try await running.value
+        let outcome = (try jsonObject(response.body)["results"] as? [[String: Any]])?.first ?? [:]
+        #expect(outcome["outcome"] as? String == "abandoned", "\(outcome)")
+        #expect(try await scanRow(scan)["status"] as String == "cancelled")
+        #expect(try await sql("SELECT 1 FROM public.resources WHERE cloud_identity_id = $1", connected.identity).isEmpty)
     }
 
     /// The schedule's re-check of the confused-deputy defence: a trust policy loosened after

@@ -42,7 +42,7 @@ public struct GitProviderClient: Sendable {
         let registration = registrations[provider]!
         let prefix = provider.rawValue.uppercased()
         guard let clientID = registration.clientID, let clientSecret = registration.clientSecret else {
-            return .unavailable("\(prefix)_CLIENT_ID and \(prefix)_CLIENT_SECRET are not configured")
+            return .notConfigured("the platform has no \(provider.displayName) OAuth client (\(prefix)_CLIENT_ID and \(prefix)_CLIENT_SECRET are not set)")
         }
         var form = [("grant_type", "refresh_token"), ("refresh_token", refreshToken)]
         var headers: [(name: String, value: String)] = [("Accept", "application/json"), ("Content-Type", "application/x-www-form-urlencoded")]

@@ -36,6 +36,8 @@ public struct ProviderTokenVault: Sendable {
         case needsReauth(String)
         /// The token expired and the provider could not be reached; the old token is kept.
         case unavailable(String)
+        /// The token expired and the platform has no OAuth client to refresh it with.
+        case notConfigured(String)
     }
 
     /// What a sign-in brought: replaces the owner's row for the provider, active again.
@@ -75,6 +77,7 @@ public struct ProviderTokenVault: Sendable {
             case .current(let token), .refreshed(let token), .keptAfterFailedRefresh(let token, _): return .token(token)
             case .needsReauth(let reason): return .needsReauth(reason)
             case .unavailable(let reason): return .unavailable(reason)
+            case .notConfigured(let reason): return .notConfigured(reason)
             }
         }
     }
@@ -116,6 +119,7 @@ public struct ProviderTokenVault: Sendable {
         case keptAfterFailedRefresh(ValidToken, String)
         case needsReauth(String)
         case unavailable(String)
+        case notConfigured(String)
     }
 
     /// The decision on one locked row: hand it out, re-seal it under the current key, refresh it,
@@ -161,6 +165,8 @@ public struct ProviderTokenVault: Sendable {
         case .unavailable(let reason):
             _ = try await transaction.query("UPDATE public.provider_tokens SET last_error = $2, updated_at = now() WHERE id = $1", stored.id, String(reason.prefix(1000)))
             return isExpired ? .unavailable(reason) : .keptAfterFailedRefresh(stored.valid, reason)
+        case .notConfigured(let reason):
+            return isExpired ? .notConfigured(reason) : .keptAfterFailedRefresh(stored.valid, reason)
         }
     }
 

@@ -83,7 +83,7 @@ extension ProviderTokenVault.Decision {
         switch self {
         case .current: .current
         case .refreshed: .refreshed
-        case .keptAfterFailedRefresh, .unavailable: .unavailable
+        case .keptAfterFailedRefresh, .unavailable, .notConfigured: .unavailable
         case .needsReauth: .needsReauth
         }
     }

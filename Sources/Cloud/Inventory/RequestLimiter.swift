@@ -1,5 +1,6 @@
 /// At most `limit` AWS requests in flight for one scan, whatever the number of services and
-/// regions collected at once: AWS throttles per account, and a Lambda has two cores.
+/// regions collected at once: AWS throttles per account, and a Lambda has two cores. Once the
+/// scan's task is cancelled (the scan was cancelled or its identity revoked), no request starts.
 actor RequestLimiter {
     private let limit: Int
     private var inFlight = 0
@@ -8,8 +9,10 @@ actor RequestLimiter {
     init(limit: Int) { self.limit = max(1, limit) }
 
     func run<T: Sendable>(_ request: @Sendable () async throws -> T) async throws -> T {
+        try Task.checkCancellation()
         await acquire()
         defer { release() }
+        try Task.checkCancellation()
         return try await request()
     }
 

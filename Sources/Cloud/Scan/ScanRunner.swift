@@ -24,6 +24,8 @@ public struct ScanRunner: Sendable {
     let trust: RoleTrustCheck
     let regions: [String]?
     let maximumRequestsInFlight: Int
+    /// How often a running scan looks whether it was cancelled (revoke, or a user).
+    let cancellationCheck: Duration
     let environment: Environment
     /// How long a `running` scan may go quiet before another event may take it over (a runner
     /// that died mid-scan).
@@ -34,6 +36,7 @@ public struct ScanRunner: Sendable {
         trust = try RoleTrustCheck(environment: environment)
         regions = environment["SCAN_REGIONS"].map { $0.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty } }
         maximumRequestsInFlight = environment["SCAN_MAX_REQUESTS_IN_FLIGHT"].flatMap(Int.init) ?? 16
+        cancellationCheck = .milliseconds(min(60_000, max(100, environment["SCAN_CANCELLATION_CHECK_MILLISECONDS"].flatMap(Int.init) ?? 2000)))
         self.environment = environment
     }
 
@@ -63,11 +66,9 @@ public struct ScanRunner: Sendable {
         let inventory = AccountInventory(
             account: role.account, regions: regions, maximumRequestsInFlight: maximumRequestsInFlight, environment: environment,
             credentials: { try await credentials.current().credentials })
-        let collected: AccountInventory.Result
-        do {
-            collected = try await inventory.collect(home: environment["AWS_REGION"] ?? "us-east-1")
-        } catch {
-            collected = AccountInventory.Result(serviceErrors: ["regions": "\(error)"])
+        guard let collected = await collect(inventory, scanID: scanID, session: session) else {
+            logger.info("scan stopped: cancelled while running", metadata: ["scan": "\(scanID)", "cloudIdentity": "\(identityID)"])
+            return .abandoned(reason: "the scan was cancelled while it ran")
         }
         let findings = SecurityChecks.evaluate(collected.resources)
 
@@ -82,6 +83,43 @@ public struct ScanRunner: Sendable {
             "serviceErrors": "\(collected.serviceErrors.keys.sorted())",
         ])
         return .finished(status: status, resources: collected.resources.count, failedFindings: failed)
+    }
+
+    /// The inventory, or nil when the scan stopped being `running` meanwhile (cancelled, or its
+    /// identity revoked): then the collection is cancelled, so no further request reaches AWS.
+    private func collect(_ inventory: AccountInventory, scanID: UUID, session: some DatabaseSession) async -> AccountInventory.Result? {
+        let home = environment["AWS_REGION"] ?? "us-east-1"
+        let interval = cancellationCheck
+        let outcome = await withTaskGroup(of: Collection.self) { group in
+            group.addTask {
+                do { return .collected(try await inventory.collect(home: home)) }
+                catch { return .collected(AccountInventory.Result(serviceErrors: ["regions": "\(error)"])) }
+            }
+            group.addTask {
+                while (try? await Task.sleep(for: interval)) != nil {
+                    let status: String? = try? await session.query("SELECT status FROM public.scans WHERE id = $1", scanID).first?["status"]
+                    if let status, status != "running" { return .cancelled }
+                }
+                return .watcherStopped
+            }
+            var outcome = Collection.watcherStopped
+            while let next = await group.next() {
+                if case .watcherStopped = next { continue }
+                outcome = next
+                group.cancelAll()
+                break
+            }
+            return outcome
+        }
+        if case .collected(let result) = outcome { return result }
+        return nil
+    }
+
+    /// A struct-like enum, not a tuple, as task-group results must be here (Swift 6.3.1 release builds).
+    enum Collection: Sendable {
+        case collected(AccountInventory.Result)
+        case cancelled
+        case watcherStopped
     }
 
     /// Why the role no longer pins the workspace's external ID, or nil. AWS failing to answer the

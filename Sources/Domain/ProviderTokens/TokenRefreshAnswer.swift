@@ -32,6 +32,9 @@ public enum TokenRefreshAnswer: Sendable, Equatable {
     /// Nothing learned about the token (network, 5xx, throttling, the platform's own client
     /// credentials refused): keep it and try again later.
     case unavailable(String)
+    /// The platform has no OAuth client for the provider: retrying cannot help, only a sign-in
+    /// (which brings a fresh token) or the operator configuring the client.
+    case notConfigured(String)
 
     /// The error codes that mean the refresh token itself is dead: GitHub's `bad_refresh_token`
     /// (sent with HTTP 200), and OAuth's `invalid_grant` (GitLab, Bitbucket: HTTP 400).

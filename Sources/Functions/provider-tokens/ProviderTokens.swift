@@ -83,6 +83,11 @@ struct ProviderTokens: HTTPFunction {
                 context.logger.warning("provider token refresh failed", metadata: ["provider": "\(provider.rawValue)", "reason": "\(reason)"])
                 throw HTTPError(status: 503, error: "provider_unavailable", description: "the token expired and \(provider.displayName) could not refresh it; try again shortly",
                                 headers: ["retry-after": "30"])
+            case .notConfigured(let reason):
+                // Not "try again": nothing changes until a sign-in or the operator's configuration does.
+                context.logger.error("provider token refresh impossible", metadata: ["provider": "\(provider.rawValue)"])
+                throw HTTPError(status: 500, error: "provider_not_configured",
+                                description: "the token expired and cannot be refreshed: \(reason). Sign in with \(provider.displayName) again for a fresh token")
             }
         }
 
