@@ -91,7 +91,10 @@ let package = Package(
             path: "Sources/Cloud/Scan"
         ),
         // Git provider OAuth tokens: encrypted at rest, refreshed at the providers' token endpoints.
-        .target(name: "GitTokens", dependencies: ["Database", "Domain", "Runtime"], path: "Sources/Cloud/GitTokens"),
+        .target(
+            name: "GitTokens",
+            dependencies: ["Database", "Domain", "Runtime", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
+            path: "Sources/Cloud/GitTokens"),
         .target(name: "CloudAccess", dependencies: ["AWSAPI", "Cloud", "Database", "Domain", "Runtime"], path: "Sources/Cloud/Access"),
 
         // Pure types and rules of the domain: no I/O.
@@ -107,7 +110,7 @@ let package = Package(
         .target(name: "DatabaseService", dependencies: ["Database"]),
         .executableTarget(
             name: "migrate",
-            dependencies: ["DatabaseService", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["DatabaseService", "GitTokens", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/MigrateCommand"
         ),
 

@@ -6,7 +6,7 @@
 # Also moto's AWS API server (AWS_ENDPOINT_URL). Applies infra/migrations with the built `migrate`. Exports DATABASE_URL (role authenticator),
 # MIGRATION_DATABASE_URL (the owner), PGHOST, PGPORT, PG_DATA_DIRECTORY, PG_BIN_DIRECTORY,
 # PLATFORM_URL, PLATFORM_SIGNING_KEYS, PLATFORM_JWKS, SUPABASE_JWT_SECRET and
-# VERIFICATION_CODE_KEY, EXTERNAL_ID_KEY, PROVIDER_TOKEN_KEYS (local keys made once under .local/secrets),
+# VERIFICATION_CODE_KEY, EXTERNAL_ID_KEY, PROVIDER_TOKEN_KEYS, PROVIDER_TOKEN_IMPORT_KEY (local keys made once under .local/secrets),
 # PLATFORM_AWS_ACCOUNT_ID and CUSTOMER_ROLE_TEMPLATE_URL; from moto: AWS_ENDPOINT_URL, AWS_REGION,
 # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (the platform), PLATFORM_AWS_PRINCIPAL_ARN,
 # CUSTOMER_AWS_ACCESS_KEY_ID / CUSTOMER_AWS_SECRET_ACCESS_KEY (a customer's administrator).
@@ -77,6 +77,40 @@ export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
 psql -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'platform'" | grep -q 1 \
   || psql -X -q -d postgres -c "CREATE DATABASE platform"
 export PGDATABASE=platform
+
+# Local key material, made once and kept under .local/: the platform's RS256 signing key and a
+# GoTrue-style HS256 secret. Production reads both from its secret store.
+secrets="$project/.local/secrets"
+mkdir -p "$secrets"
+chmod 700 "$secrets"
+[ -f "$secrets/platform-signing-key.pem" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$secrets/platform-signing-key.pem" 2>/dev/null
+[ -f "$secrets/jwt-secret" ] || openssl rand -hex 32 > "$secrets/jwt-secret"
+[ -f "$secrets/verification-code-key" ] || openssl rand -hex 32 > "$secrets/verification-code-key"
+[ -f "$secrets/external-id-key" ] || openssl rand -hex 32 > "$secrets/external-id-key"
+[ -f "$secrets/provider-token-key-1" ] || openssl rand -hex 32 > "$secrets/provider-token-key-1"
+[ -f "$secrets/provider-token-import-key.pem" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$secrets/provider-token-import-key.pem" 2>/dev/null
+export PLATFORM_URL="${PLATFORM_URL:-http://127.0.0.1:${GATEWAY_PORT:-3000}}"
+PLATFORM_SIGNING_KEYS=$(python3 -c 'import json,sys; print(json.dumps([{"kid": "local-1", "private_key_pem": open(sys.argv[1]).read()}]))' "$secrets/platform-signing-key.pem")
+export PLATFORM_SIGNING_KEYS
+# The public half alone, for the functions that only verify platform tokens.
+PLATFORM_JWKS=$(python3 -c 'import base64,json,sys; n=bytes.fromhex(sys.argv[1]); print(json.dumps({"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": "local-1", "n": base64.urlsafe_b64encode(n).rstrip(b"=").decode(), "e": "AQAB"}]}))' \
+  "$(openssl rsa -in "$secrets/platform-signing-key.pem" -noout -modulus | cut -d= -f2)")
+export PLATFORM_JWKS
+VERIFICATION_CODE_KEY=$(cat "$secrets/verification-code-key")
+export VERIFICATION_CODE_KEY
+EXTERNAL_ID_KEY=$(cat "$secrets/external-id-key")
+export EXTERNAL_ID_KEY
+PROVIDER_TOKEN_KEYS="${PROVIDER_TOKEN_KEYS:-1:$(cat "$secrets/provider-token-key-1")}"
+export PROVIDER_TOKEN_KEYS
+# Sign-in provider tokens are sealed in the database to this key's public half (migrate publishes it).
+PROVIDER_TOKEN_IMPORT_KEY="${PROVIDER_TOKEN_IMPORT_KEY:-$(cat "$secrets/provider-token-import-key.pem")}"
+export PROVIDER_TOKEN_IMPORT_KEY
+# AWS onboarding: the platform's account (moto's) and where customers get the role template.
+export PLATFORM_AWS_ACCOUNT_ID="${PLATFORM_AWS_ACCOUNT_ID:-123456789012}"
+export CUSTOMER_ROLE_TEMPLATE_URL="${CUSTOMER_ROLE_TEMPLATE_URL:-file://$project/infra/customer-role.yaml}"
+SUPABASE_JWT_SECRET=$(cat "$secrets/jwt-secret")
+export SUPABASE_JWT_SECRET
+
 # The owner applies the schema; functions connect as `authenticator` and act through sessions.
 export MIGRATION_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/platform"
 "${PLATFORM_BIN_DIR:-$project/.build/debug}/migrate" --directory "$project/infra/migrations"
@@ -115,34 +149,6 @@ identities=$(python3 "$project/scripts/moto-bootstrap.py" "$AWS_ENDPOINT_URL") |
 eval "$identities"
 echo "moto ready on $AWS_ENDPOINT_URL (pid $moto_pid)" >&2
 
-# Local key material, made once and kept under .local/: the platform's RS256 signing key and a
-# GoTrue-style HS256 secret. Production reads both from its secret store.
-secrets="$project/.local/secrets"
-mkdir -p "$secrets"
-chmod 700 "$secrets"
-[ -f "$secrets/platform-signing-key.pem" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$secrets/platform-signing-key.pem" 2>/dev/null
-[ -f "$secrets/jwt-secret" ] || openssl rand -hex 32 > "$secrets/jwt-secret"
-[ -f "$secrets/verification-code-key" ] || openssl rand -hex 32 > "$secrets/verification-code-key"
-[ -f "$secrets/external-id-key" ] || openssl rand -hex 32 > "$secrets/external-id-key"
-[ -f "$secrets/provider-token-key-1" ] || openssl rand -hex 32 > "$secrets/provider-token-key-1"
-export PLATFORM_URL="${PLATFORM_URL:-http://127.0.0.1:${GATEWAY_PORT:-3000}}"
-PLATFORM_SIGNING_KEYS=$(python3 -c 'import json,sys; print(json.dumps([{"kid": "local-1", "private_key_pem": open(sys.argv[1]).read()}]))' "$secrets/platform-signing-key.pem")
-export PLATFORM_SIGNING_KEYS
-# The public half alone, for the functions that only verify platform tokens.
-PLATFORM_JWKS=$(python3 -c 'import base64,json,sys; n=bytes.fromhex(sys.argv[1]); print(json.dumps({"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": "local-1", "n": base64.urlsafe_b64encode(n).rstrip(b"=").decode(), "e": "AQAB"}]}))' \
-  "$(openssl rsa -in "$secrets/platform-signing-key.pem" -noout -modulus | cut -d= -f2)")
-export PLATFORM_JWKS
-VERIFICATION_CODE_KEY=$(cat "$secrets/verification-code-key")
-export VERIFICATION_CODE_KEY
-EXTERNAL_ID_KEY=$(cat "$secrets/external-id-key")
-export EXTERNAL_ID_KEY
-PROVIDER_TOKEN_KEYS="${PROVIDER_TOKEN_KEYS:-1:$(cat "$secrets/provider-token-key-1")}"
-export PROVIDER_TOKEN_KEYS
-# AWS onboarding: the platform's account (moto's) and where customers get the role template.
-export PLATFORM_AWS_ACCOUNT_ID="${PLATFORM_AWS_ACCOUNT_ID:-123456789012}"
-export CUSTOMER_ROLE_TEMPLATE_URL="${CUSTOMER_ROLE_TEMPLATE_URL:-file://$project/infra/customer-role.yaml}"
-SUPABASE_JWT_SECRET=$(cat "$secrets/jwt-secret")
-export SUPABASE_JWT_SECRET
 
 # Not exec: the trap must run after the command to stop the servers.
 set +e

@@ -235,7 +235,7 @@ let providerTokenTemplate = """
         #expect(answer.json["access_token"] as? String == access)
         #expect(answer.json["scopes"] as? [String] == ["repo", "read:org"])
         let pending = try await owner.runAsConnectedRole([Statement("SELECT 1 FROM private.provider_token_imports WHERE user_id = $1", user.id)])[0]
-        #expect(pending.rows.isEmpty, "the plaintext import is gone once sealed")
+        #expect(pending.rows.isEmpty, "the import is gone once re-sealed into provider_tokens")
         #expect(try #require(try await stored(user, "github"))["has_refresh"] as Bool)
     }
 
@@ -275,6 +275,64 @@ let providerTokenTemplate = """
         for secret in [access, refresh, refreshed] + (try providers.issuedAccessTokens()) {
             #expect(!dump.standardOutput.contains(secret), "\(secret.prefix(12))… is in the dump")
         }
+    }
+
+    /// The trigger seals a sign-in's tokens with the platform's public key before they are stored:
+    /// a dump taken right after the sign-in, before the platform has touched them, holds none.
+    @Test func aDumpRightAfterASignInHoldsNoProviderToken() async throws {
+        let user = try await makeSignedInUser(owner: owner)
+        let access = "gho_sign-in-dump-\(UUID())", refresh = "ghr_sign-in-dump-\(UUID())"
+        let identityData = #"{"sub":"77","provider_token":"\#(access)","provider_refresh_token":"\#(refresh)","provider_token_expires_at":\#(Int(Date().timeIntervalSince1970) + 28800)}"#
+        _ = try await owner.runAsConnectedRole([Statement(
+            "INSERT INTO auth.identities (provider_id, user_id, identity_data, provider) VALUES ($1, $2, $3::jsonb, 'github')",
+            "gh-dump-\(user.id)", user.id, identityData)])
+
+        let environment = ProcessInfo.processInfo.environment
+        let dump = try runProgram("\(try #require(environment["PG_BIN_DIRECTORY"]))/pg_dump",
+                                  arguments: ["--data-only", "--dbname", try #require(environment["MIGRATION_DATABASE_URL"])])
+        #expect(dump.status == 0, "\(dump.standardError)")
+        let pending = try await owner.runAsConnectedRole([Statement(
+            "SELECT sealed_tokens IS NOT NULL AS sealed, access_token IS NULL AS no_plain FROM private.provider_token_imports WHERE user_id = $1", user.id)])[0]
+        #expect(try pending.first?["sealed"] as Bool? == true, "the import waits, sealed")
+        #expect(try pending.first?["no_plain"] as Bool? == true)
+        for secret in [access, refresh] {
+            #expect(!dump.standardOutput.contains(secret), "\(secret.prefix(16))… is in the dump")
+        }
+        // The platform opens it with its private key and hands the token out.
+        let answer = try validToken(user, "github")
+        #expect(answer.json["access_token"] as? String == access, "\(answer.json)")
+    }
+
+    /// Without the private key, nothing opens a sealed import: it waits rather than being lost.
+    @Test func aSealedImportWaitsForThePlatformsKey() async throws {
+        let user = try await makeSignedInUser(owner: owner)
+        let access = "gho_waits-\(UUID())"
+        _ = try await owner.runAsConnectedRole([Statement(
+            "INSERT INTO auth.identities (provider_id, user_id, identity_data, provider) VALUES ($1, $2, $3::jsonb, 'github')",
+            "gh-wait-\(user.id)", user.id, #"{"sub":"78","provider_token":"\#(access)"}"#)])
+        let keyless = try GatewayProcess(template: providerTokenTemplate, environment: providers.environment.merging(["PROVIDER_TOKEN_IMPORT_KEY": ""]) { $1 })
+        let refused = try keyless.request("GET", "/api/provider-tokens/github", headers: [("Authorization", "Bearer \(user.token)")])
+        #expect(refused.status == 500)
+        #expect(!String(decoding: refused.body, as: UTF8.self).contains(access))
+        #expect(try validToken(user, "github").json["access_token"] as? String == access)
+    }
+
+    /// A sealed import altered in the database (one byte of the encrypted data) does not open.
+    @Test func anAlteredSealedImportIsRefused() async throws {
+        let user = try await makeSignedInUser(owner: owner)
+        _ = try await owner.runAsConnectedRole([
+            Statement("INSERT INTO auth.identities (provider_id, user_id, identity_data, provider) VALUES ($1, $2, $3::jsonb, 'github')",
+                      "gh-alter-\(user.id)", user.id, #"{"sub":"79","provider_token":"gho_altered"}"#),
+            Statement("""
+                UPDATE private.provider_token_imports
+                SET sealed_tokens = overlay(sealed_tokens PLACING decode(lpad(to_hex(get_byte(sealed_tokens, length(sealed_tokens) - 30) # 1), 2, '0'), 'hex')
+                                            FROM length(sealed_tokens) - 29 FOR 1)
+                WHERE user_id = $1
+                """, user.id),
+        ])
+        let answer = try validToken(user, "github")
+        #expect(answer.status == 500, "\(answer.json)")
+        #expect(!"\(answer.json)".contains("gho_altered"))
     }
 
     @Test func aNewKeyVersionReencryptsRowsAsTheyAreRead() async throws {

@@ -15,11 +15,14 @@ public struct ProviderTokenVault: Sendable {
     let providers: GitProviderClient
     /// A token expiring sooner than this is refreshed before it is handed out.
     let refreshWindow: Duration
+    /// Opens what the sign-in trigger sealed; without it, sealed imports wait.
+    let signInKey: SignInTokenKey?
 
-    public init(keyring: ProviderTokenKeyring, providers: GitProviderClient, refreshWindow: Duration = .seconds(300)) {
+    public init(keyring: ProviderTokenKeyring, providers: GitProviderClient, refreshWindow: Duration = .seconds(300), signInKey: SignInTokenKey? = nil) {
         self.keyring = keyring
         self.providers = providers
         self.refreshWindow = refreshWindow
+        self.signInKey = signInKey
     }
 
     public struct ValidToken: Sendable {
@@ -86,12 +89,28 @@ public struct ProviderTokenVault: Sendable {
     @discardableResult
     func sealImport(owner: UUID, provider: GitProvider, _ transaction: Transaction) async throws -> Bool {
         guard let pending = try await transaction.query(
-            "SELECT access_token, refresh_token, access_token_expires_at, scopes FROM private.take_provider_token_import($1, $2)",
+            "SELECT sealed_tokens, access_token, refresh_token, access_token_expires_at, scopes FROM private.take_provider_token_import($1, $2)",
             owner, provider.rawValue).first else { return false }
-        let grant = Grant(accessToken: try pending["access_token"], refreshToken: try pending["refresh_token"],
+        let tokens = try signInTokens(pending)
+        let grant = Grant(accessToken: tokens.access_token, refreshToken: tokens.refresh_token,
                           accessTokenExpiresAt: try pending["access_token_expires_at"], refreshTokenExpiresAt: nil, scopes: try pending["scopes"])
         try await upsert(grant, owner: owner, provider: provider, transaction)
         return true
+    }
+
+    struct SignInTokens: Decodable {
+        let access_token: String
+        let refresh_token: String?
+    }
+
+    /// The tokens of an import: opened with the sign-in key (an import from before sealing began
+    /// carries them in its plain columns). A failure rolls the take back: the import stays.
+    private func signInTokens(_ pending: Row) throws -> SignInTokens {
+        guard let sealed: Bytes = try pending["sealed_tokens"] else {
+            return SignInTokens(access_token: try pending["access_token"], refresh_token: try pending["refresh_token"])
+        }
+        guard let signInKey else { throw SignInTokenKey.Unsealable(description: "PROVIDER_TOKEN_IMPORT_KEY is not set: a sealed sign-in import cannot be opened") }
+        return try JSONDecoder().decode(SignInTokens.self, from: Data(try signInKey.open(sealed.bytes)))
     }
 
     /// `refreshing`: the grant came from a refresh (recorded as `last_refreshed_at`), not a sign-in.
@@ -196,10 +215,11 @@ extension Duration {
 
 extension ProviderTokenVault {
     /// `PROVIDER_TOKEN_KEYS` (required), the providers' `*_URL` / `*_CLIENT_ID` / `*_CLIENT_SECRET`,
-    /// and `PROVIDER_TOKEN_REFRESH_WINDOW_SECONDS` (default 300).
+    /// `PROVIDER_TOKEN_REFRESH_WINDOW_SECONDS` (default 300) and `PROVIDER_TOKEN_IMPORT_KEY`.
     public init(environment: Environment) throws {
         let keyring = try ProviderTokenKeyring(configuration: try environment.required("PROVIDER_TOKEN_KEYS"))
         let window = environment["PROVIDER_TOKEN_REFRESH_WINDOW_SECONDS"].flatMap(Int.init) ?? 300
-        self.init(keyring: keyring, providers: GitProviderClient(environment: environment), refreshWindow: .seconds(window))
+        self.init(keyring: keyring, providers: GitProviderClient(environment: environment), refreshWindow: .seconds(window),
+                  signInKey: try SignInTokenKey(environment: environment))
     }
 }
