@@ -25,7 +25,7 @@ bench: deps
 	bench/run.sh
 
 lint: deps
-	cfn-lint infra/*.yaml
+	cfn-lint infra/template.yaml infra/customer-role.yaml
 
 clean:
 	rm -rf .build .local

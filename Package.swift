@@ -166,7 +166,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Runtime"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Runtime", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "DatabaseTests",
             dependencies: ["Database", "DatabaseService", "Runtime", .product(name: "JWTKit", package: "jwt-kit")]

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and this machine lacks: Debian packages (libpq,
 # libcurl, OpenSSL headers, the PostgreSQL server) and PyPI tools (moto's AWS API server,
-# cfn-lint, joserfc). Does nothing, and asks no registry, when everything is present.
+# cfn-lint, joserfc, schemathesis). Does nothing, and asks no registry, when everything is present.
 set -euo pipefail
 
-debian_packages=(libpq-dev libcurl4-openssl-dev libssl-dev postgresql pkg-config openssl)
+debian_packages=(libpq-dev libcurl4-openssl-dev libssl-dev postgresql pkg-config openssl curl)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -22,6 +22,8 @@ python3 -c 'import moto.server, flask_cors' 2>/dev/null || python_missing+=("mot
 command -v cfn-lint >/dev/null 2>&1 || python_missing+=("cfn-lint")
 # A strict JOSE library: the tests verify platform tokens as third parties do.
 python3 -c 'import joserfc' 2>/dev/null || python_missing+=("joserfc")
+# Fuzzes the HTTP API against infra/openapi.yaml.
+command -v schemathesis >/dev/null 2>&1 || python_missing+=("schemathesis")
 if [ ${#python_missing[@]} -gt 0 ]; then
   echo "installing PyPI packages: ${python_missing[*]}" >&2
   python3 -m pip install --quiet --disable-pip-version-check "${python_missing[@]}"

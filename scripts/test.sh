@@ -3,11 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== cfn-lint infra/*.yaml" >&2
-cfn-lint infra/*.yaml
+echo "== cfn-lint: the CloudFormation / SAM templates" >&2
+cfn-lint infra/template.yaml infra/customer-role.yaml
 
 echo "== swift test" >&2
 PLATFORM_BIN_DIR=$(swift build --show-bin-path) swift test --skip-build 2>&1
+
+echo "== schemathesis: the HTTP API against infra/openapi.yaml (fixed seed)" >&2
+PLATFORM_BIN_DIR=$(swift build --show-bin-path) scripts/api-fuzz.sh
 
 # Alone, one at a time, the suites that act on the whole database.
 echo "== swift test: the scan dispatcher (every identity in the database)" >&2

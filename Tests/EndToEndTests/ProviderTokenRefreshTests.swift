@@ -48,6 +48,13 @@ final class ProviderTokenRefreshTests: @unchecked Sendable {
         try await store(dead, "gitlab", refresh: "gitlab-refresh-revoked", expiresIn: 60)
         let fresh = try await makeSignedInUser(owner: owner)
         try await store(fresh, "bitbucket", refresh: try providers.issueRefreshToken("bitbucket"), expiresIn: 3 * 3600)
+        // An import that does not open (altered in the database) holds up nothing.
+        let altered = try await makeSignedInUser(owner: owner)
+        _ = try await owner.runAsConnectedRole([
+            Statement("INSERT INTO auth.identities (provider_id, user_id, identity_data, provider) VALUES ($1, $2, $3::jsonb, 'github')",
+                      "gh-altered-\(altered.id)", altered.id, #"{"sub":"76","provider_token":"gho_altered"}"#),
+            Statement("UPDATE private.provider_token_imports SET sealed_tokens = substring(sealed_tokens FROM 1 FOR length(sealed_tokens) - 1) WHERE user_id = $1", altered.id),
+        ])
         // And one that a sign-in left in auth.identities, not yet sealed.
         let signedIn = try await makeSignedInUser(owner: owner)
         _ = try await owner.runAsConnectedRole([Statement(
@@ -58,6 +65,7 @@ final class ProviderTokenRefreshTests: @unchecked Sendable {
         #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
         let summary = try jsonObject(response.body)
         #expect(summary["imported"] as? Int == 1)
+        #expect((summary["unopenable"] as? Int ?? 0) >= 1)
         #expect(summary["refreshed"] as? Int == 5, "five due tokens over three batches of two")
         #expect(summary["needs_reauth"] as? Int == 1)
         #expect(try providers.calls("github") == 5)

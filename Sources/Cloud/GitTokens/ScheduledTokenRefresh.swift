@@ -9,6 +9,8 @@ import FoundationEssentials
 extension ProviderTokenVault {
     public struct RefreshSummary: Encodable, Sendable {
         public var imported = 0
+        /// Sign-in imports the platform's key does not open (left in place).
+        public var unopenable = 0
         public var refreshed = 0
         public var needs_reauth = 0
         public var unavailable = 0
@@ -26,7 +28,13 @@ extension ProviderTokenVault {
         for row in pending {
             guard let provider = GitProvider(rawValue: try row["provider"]) else { continue }
             let owner: UUID = try row["user_id"]
-            if try await sessions[0].transaction({ try await sealImport(owner: owner, provider: provider, $0) }) { summary.imported += 1 }
+            do {
+                if try await sessions[0].transaction({ try await sealImport(owner: owner, provider: provider, $0) }) { summary.imported += 1 }
+            } catch is SignInTokenKey.Unsealable, is DecodingError {
+                // One import that does not open (no key, another key, altered) stays where it is
+                // and holds up nothing else.
+                summary.unopenable += 1
+            }
         }
 
         var after: (expiry: Date, id: UUID)? = nil

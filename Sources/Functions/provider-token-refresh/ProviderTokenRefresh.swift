@@ -34,7 +34,7 @@ struct ProviderTokenRefresh: LambdaHandler {
         let summary = try await vault.refreshDue(window: window, batchSize: batchSize, sessions: sessions, until: deadline)
         context.logger.info("provider tokens refreshed", metadata: [
             "imported": "\(summary.imported)", "refreshed": "\(summary.refreshed)", "needsReauth": "\(summary.needs_reauth)",
-            "unavailable": "\(summary.unavailable)", "skipped": "\(summary.skipped)",
+            "unavailable": "\(summary.unavailable)", "skipped": "\(summary.skipped)", "unopenable": "\(summary.unopenable)",
         ])
         return summary
     }
