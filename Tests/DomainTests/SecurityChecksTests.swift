@@ -112,3 +112,15 @@ import Testing
         #expect(findings.count == 4, "three security-group verdicts (the default-group check stays silent) and one volume verdict")
     }
 }
+
+/// Numbers in a cloud's answer are input too: none can trap a check.
+@Suite struct HostileAttributeTests {
+    @Test func hugeOrFractionalNumbersDoNotTrapTheChecks() {
+        for value in [1e300, -1e300, 9.3e18, 14.5, Double.nan, Double.infinity] {
+            let policy = CloudResource(arn: "arn:aws:iam::123456789012:account-password-policy", type: "AWS::IAM::PasswordPolicy", service: "iam", region: "global",
+                                       attributes: ["exists": true, "MinimumPasswordLength": .number(value), "PasswordReusePrevention": .number(value)])
+            let verdicts = SecurityChecks.evaluate([policy])
+            #expect(!verdicts.isEmpty, "\(value)")
+        }
+    }
+}

@@ -24,6 +24,9 @@ public enum AttributeValue: Sendable, Equatable, Codable, ExpressibleByStringLit
     public var string: String? { if case .string(let value) = self { return value }; return nil }
     public var bool: Bool? { if case .bool(let value) = self { return value }; return nil }
     public var number: Double? { if case .number(let value) = self { return value }; return nil }
+    /// A whole number an `Int` can hold, else nil: a huge or fractional value from a cloud's
+    /// answer never traps a conversion.
+    public var integer: Int? { number.flatMap { Int(exactly: $0) } }
     public var array: [AttributeValue] { if case .array(let values) = self { return values }; return [] }
     public var isNull: Bool { self == .null }
 

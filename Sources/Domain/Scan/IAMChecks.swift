@@ -21,14 +21,14 @@ enum IAMChecks {
         Check(id: "iam_password_policy_minimum_length_14", title: "Passwords are at least 14 characters", severity: .medium, resourceType: passwordPolicy,
               remediation: "Set the account password policy's minimum length to 14 or more.",
               referenceURL: "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html") { policy in
-            guard let length = policy.attributes["MinimumPasswordLength"].number else { return .fail("The account has no password policy.") }
-            return .failing(length < 14, "The password policy allows passwords of \(Int(length)) characters.", else: "Passwords must be at least \(Int(length)) characters.")
+            guard let length = policy.attributes["MinimumPasswordLength"].integer else { return .fail("The account has no password policy.") }
+            return .failing(length < 14, "The password policy allows passwords of \(length) characters.", else: "Passwords must be at least \(length) characters.")
         },
         Check(id: "iam_password_policy_reuse_24", title: "Passwords cannot reuse the last 24", severity: .medium, resourceType: passwordPolicy,
               remediation: "Set the password policy to prevent reuse of the last 24 passwords.",
               referenceURL: "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html") { policy in
             guard policy.attributes["exists"].bool == true else { return .fail("The account has no password policy.") }
-            let remembered = Int(policy.attributes["PasswordReusePrevention"].number ?? 0)
+            let remembered = policy.attributes["PasswordReusePrevention"].integer ?? 0
             return .failing(remembered < 24, "The password policy remembers \(remembered) previous passwords.", else: "Users cannot reuse their last \(remembered) passwords.")
         },
         Check(id: "iam_user_mfa_enabled_console_access", title: "Console users have MFA", severity: .high, resourceType: user,
