@@ -150,8 +150,15 @@ eval "$identities"
 echo "moto ready on $AWS_ENDPOINT_URL (pid $moto_pid)" >&2
 
 
-# Not exec: the trap must run after the command to stop the servers.
+# Not exec: the trap must run after the command to stop the servers. In the background with
+# `wait`, so that a TERM or INT sent to this script alone (a CI timeout, a supervisor) reaches the
+# command at once and the servers are stopped after it, instead of after the command ends.
 set +e
-"$@"
+"$@" <&0 &
+command_pid=$!
+forward() { kill -"$1" "$command_pid" 2>/dev/null; wait "$command_pid" 2>/dev/null; exit "$2"; }
+trap 'forward INT 130' INT
+trap 'forward TERM 143' TERM
+wait "$command_pid"
 status=$?
 exit $status

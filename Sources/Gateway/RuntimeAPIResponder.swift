@@ -79,5 +79,7 @@ struct RuntimeAPIResponder: HTTPResponder {
 }
 
 func jsonString(_ text: String) -> String {
-    String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .withoutEscapingSlashes  // paths read as paths: "/api/x", not "\/api\/x"
+    return String(decoding: (try? encoder.encode(text)) ?? Data(#""""#.utf8), as: UTF8.self)
 }
