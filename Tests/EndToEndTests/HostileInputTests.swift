@@ -1,5 +1,6 @@
 import AWSTestSupport
 import Foundation
+import JWTKit
 import Runtime
 import Testing
 @_spi(Privileged) import Database
@@ -18,6 +19,33 @@ import Testing
     func send(_ method: String, _ path: String, body: String? = nil, bearer: String) throws -> (status: Int, json: [String: Any]) {
         let response = try gateway.request(method, path, body: body, headers: [("Authorization", "Bearer \(bearer)")])
         return (response.status, (try? jsonObject(response.body)) ?? [:])
+    }
+
+    /// GoTrue signs `anon` and `service_role` tokens with the users' secret; a deleted user's token
+    /// stays validly signed until it expires. None of them is a caller.
+    @Test func tokensThatAreNotALivingSignedInUserAre401() async throws {
+        let user = try await makeSignedInUser(owner: owner)
+        #expect(try send("GET", "/api/provider-tokens/github", bearer: user.token).status == 404, "a real user, no token stored")
+        for role in ["anon", "service_role"] {
+            let answer = try send("GET", "/api/provider-tokens/github", bearer: try await token(for: user.id, role: role))
+            #expect(answer.status == 401, "\(role): \(answer.json)")
+            #expect(answer.json["error"] as? String == "invalid_token")
+        }
+        _ = try await owner.runAsConnectedRole([Statement("DELETE FROM auth.users WHERE id = $1", user.id)])
+        let gone = try send("GET", "/api/provider-tokens/github", bearer: user.token)
+        #expect(gone.status == 401, "\(gone.json)")
+        #expect((gone.json["error_description"] as? String)?.contains("does not exist") == true)
+    }
+
+    func token(for user: UUID, role: String) async throws -> String {
+        struct Claims: JWTPayload {
+            let sub: SubjectClaim, exp: ExpirationClaim, aud: AudienceClaim, role: String
+            func verify(using algorithm: some JWTAlgorithm) async throws {}
+        }
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: try #require(ProcessInfo.processInfo.environment["SUPABASE_JWT_SECRET"])), digestAlgorithm: .sha256)
+        return try await keys.sign(Claims(sub: .init(value: user.uuidString.lowercased()), exp: .init(value: Date().addingTimeInterval(600)),
+                                          aud: .init(value: ["authenticated"]), role: role))
     }
 
     @Test func lifetimesThatWouldOverflowAreRefusedAndTheFunctionKeepsServing() async throws {
