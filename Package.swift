@@ -33,6 +33,8 @@ let package = Package(
         .executable(name: "scan-results", targets: ["scan-results"]),
         .executable(name: "provider-tokens", targets: ["provider-tokens"]),
         .executable(name: "provider-token-refresh", targets: ["provider-token-refresh"]),
+        .executable(name: "cloud-identities", targets: ["cloud-identities"]),
+        .executable(name: "audit-events", targets: ["audit-events"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "migrate", targets: ["migrate"]),
     ],
@@ -68,6 +70,8 @@ let package = Package(
         function("run-scan", dependencies: ["Database", "DatabaseService", "Scanning"]),
         function("provider-tokens", dependencies: ["Database", "Domain", "GitTokens"]),
         function("provider-token-refresh", dependencies: ["Database", "DatabaseService", "Domain", "GitTokens"]),
+        function("cloud-identities", dependencies: ["Database"]),
+        function("audit-events", dependencies: ["Database", "Domain"]),
         function("assume-role", dependencies: ["Database", "CloudAccess", .product(name: "Logging", package: "swift-log")]),
 
         // The platform's side of the clouds: its OIDC issuer keys (and, later, AWS / GCP / Azure clients).

@@ -79,7 +79,7 @@ import Testing
 
     @Test(arguments: [(500, "InternalFailure", 502), (503, "ServiceUnavailable", 503), (400, "Throttling", 503)])
     func anAWSFailureDuringConnectIsTheUpstreamsErrorInJSON(status: Int, code: String, expected: Int) async throws {
-        let aws = try FailingAWS(status: status, code: code)
+        let aws = try LocalScriptServer(script: "Tests/Support/failing-aws/failing-aws.py", arguments: [String(status), code])
         let failing = try GatewayProcess(template: try String(contentsOfFile: "infra/template.yaml", encoding: .utf8),
                                          environment: ["AWS_ENDPOINT_URL": aws.baseURL])
         let user = try await makeSignedInUser(owner: owner)
@@ -102,30 +102,5 @@ import Testing
             #expect((400..<500).contains(answer.status), "\(method) \(path): \(answer.status) \(answer.json)")
             #expect(answer.json["error"] is String && answer.json["error_description"] is String, "\(method) \(path): \(answer.json)")
         }
-    }
-}
-
-/// `Tests/Support/failing-aws/failing-aws.py` on a free port.
-final class FailingAWS: @unchecked Sendable {
-    let process = Process()
-    let baseURL: String
-
-    init(status: Int, code: String) throws {
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "Tests/Support/failing-aws/failing-aws.py", String(status), code]
-        process.standardOutput = output
-        try process.run()
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        guard let url = line.firstMatch(of: /listening on (http:\/\/[0-9.]+:[0-9]+)/).map({ String($0.1) }) else {
-            process.terminate()
-            throw CocoaError(.fileReadUnknown)
-        }
-        baseURL = url
-    }
-
-    deinit {
-        process.terminate()
-        process.waitUntilExit()
     }
 }

@@ -15,6 +15,7 @@ let providerTokenTemplate = """
           Timeout: 30
           Events:
             Store: {Type: HttpApi, Properties: {Method: POST, Path: /api/provider-tokens}}
+            List: {Type: HttpApi, Properties: {Method: GET, Path: /api/provider-tokens}}
             Get: {Type: HttpApi, Properties: {Method: GET, Path: "/api/provider-tokens/{provider}"}}
             Forget: {Type: HttpApi, Properties: {Method: DELETE, Path: "/api/provider-tokens/{provider}"}}
       ProviderTokenRefreshFunction:

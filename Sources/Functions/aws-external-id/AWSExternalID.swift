@@ -30,9 +30,7 @@ struct AWSExternalID: HTTPFunction {
         var router = Router()
         router.get("/api/aws/external-id") { request, _ in
             let caller = try await verifier.verify(request)
-            guard let organization = request.query("organization_id").flatMap(UUID.init(uuidString:)) else {
-                throw HTTPError.badRequest("organization_id must be the workspace's UUID")
-            }
+            let organization = try request.workspaceQuery()
             // Row-level security answers "is the caller a member?": a workspace they are not in is not found.
             guard try await database.userSession(caller).query("SELECT 1 AS member FROM public.organizations WHERE id = $1", organization).first != nil else {
                 throw HTTPError.notFound("no such workspace")

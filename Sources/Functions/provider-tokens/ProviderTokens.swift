@@ -9,6 +9,8 @@ import Runtime
 /// - `POST /api/provider-tokens` — the web app's OAuth callback stores what the provider gave.
 /// - `GET /api/provider-tokens/{provider}` — a valid access token, refreshed first when it
 ///   expires within the refresh window (the seed's getValidProviderToken).
+/// - `GET /api/provider-tokens` — which providers are stored, their status, scopes and expiry
+///   (never a token).
 /// - `DELETE /api/provider-tokens/{provider}` — forgets the tokens.
 struct ProviderTokens: HTTPFunction {
     /// The provider's own token answer, passed through, plus which provider it came from.
@@ -35,6 +37,10 @@ struct ProviderTokens: HTTPFunction {
         let token_type = "bearer"
         let expires_at: String?
         let scopes: [String]
+    }
+
+    struct Listing: Encodable {
+        let items: [ProviderTokenVault.TokenStatus]
     }
 
     let router: Router
@@ -89,6 +95,12 @@ struct ProviderTokens: HTTPFunction {
                 throw HTTPError(status: 500, error: "provider_not_configured",
                                 description: "the token expired and cannot be refreshed: \(reason). Sign in with \(provider.displayName) again for a fresh token")
             }
+        }
+
+        router.get("/api/provider-tokens") { request, _ in
+            let caller = try await verifier.verify(request)
+            let statuses = try await vault.statuses(owner: caller.userID, session: database.userSession(caller))
+            return try .json(Listing(items: statuses), headers: ["cache-control": "no-store"])
         }
 
         router.delete("/api/provider-tokens/{provider}") { request, _ in

@@ -150,21 +150,10 @@ struct ScanResults: HTTPFunction {
 
         init(_ request: APIGatewayV2Request) throws {
             self.request = request
-            guard let organization = request.query("organization_id").flatMap(UUID.init(uuidString:)) else {
-                throw HTTPError.badRequest("organization_id must be the workspace's UUID")
-            }
-            self.organization = organization
-            identity = try Self.uuid(request.query("cloud_identity_id"), "cloud_identity_id")
-            cursor = try Self.uuid(request.query("cursor"), "cursor")
-            let limit = request.query("limit").map { Int($0) } ?? 50
-            guard let limit, (1...200).contains(limit) else { throw HTTPError.badRequest("limit must be between 1 and 200") }
-            self.limit = limit
-        }
-
-        static func uuid(_ text: String?, _ name: String) throws -> UUID? {
-            guard let text else { return nil }
-            guard let value = UUID(uuidString: text) else { throw HTTPError.badRequest("\(name) must be a UUID") }
-            return value
+            organization = try request.workspaceQuery()
+            identity = try request.uuidQuery("cloud_identity_id")
+            cursor = try request.uuidQuery("cursor")
+            limit = try request.pageLimit()
         }
 
         func list(_ name: String, allowed: Set<String>? = nil) throws -> [String]? {

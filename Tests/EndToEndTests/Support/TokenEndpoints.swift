@@ -4,26 +4,11 @@ import Runtime
 /// `Tests/Support/git-providers/token-endpoints.py` on a free port: GitHub's, GitLab's and
 /// Bitbucket's token endpoints as their documentation describes them, steered by the test.
 final class TokenEndpoints: @unchecked Sendable {
-    let process = Process()
-    let baseURL: String
+    let server: LocalScriptServer
+    var baseURL: String { server.baseURL }
 
     init() throws {
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "Tests/Support/git-providers/token-endpoints.py"]
-        process.standardOutput = output
-        try process.run()
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        guard let url = line.firstMatch(of: /listening on (http:\/\/[0-9.]+:[0-9]+)/).map({ String($0.1) }) else {
-            process.terminate()
-            throw CocoaError(.fileReadUnknown)
-        }
-        baseURL = url
-    }
-
-    deinit {
-        process.terminate()
-        process.waitUntilExit()
+        server = try LocalScriptServer(script: "Tests/Support/git-providers/token-endpoints.py")
     }
 
     /// What a gateway needs to send its functions here, as the platform's registered OAuth client.
