@@ -35,6 +35,7 @@ let package = Package(
         .executable(name: "provider-token-refresh", targets: ["provider-token-refresh"]),
         .executable(name: "cloud-identities", targets: ["cloud-identities"]),
         .executable(name: "audit-events", targets: ["audit-events"]),
+        .executable(name: "workspaces", targets: ["workspaces"]),
         .executable(name: "gateway", targets: ["gateway"]),
         .executable(name: "migrate", targets: ["migrate"]),
     ],
@@ -72,6 +73,7 @@ let package = Package(
         function("provider-token-refresh", dependencies: ["Database", "DatabaseService", "Domain", "GitTokens"]),
         function("cloud-identities", dependencies: ["Database"]),
         function("audit-events", dependencies: ["Database", "Domain"]),
+        function("workspaces", dependencies: ["Database", "Domain"]),
         function("assume-role", dependencies: ["Database", "CloudAccess", .product(name: "Logging", package: "swift-log")]),
 
         // The platform's side of the clouds: its OIDC issuer keys (and, later, AWS / GCP / Azure clients).

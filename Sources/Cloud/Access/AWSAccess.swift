@@ -47,6 +47,8 @@ public struct AWSAccess: Sendable {
         for identityID: UUID, purpose: Purpose, requester: Requester, session: some DatabaseSession
     ) async throws(AWSAccessRefusal) -> Issued {
         let identity = try await activeIdentity(identityID, session: session)
+        // A viewer reads the workspace but never acts in the customer's account.
+        if case .user = requester, !identity.callerMayAct { throw .viewerOnly }
         let sessionName = Self.sessionName(organization: identity.organizationID, purpose: purpose, requester: requester)
         let assumed: STS.AssumedRole
         do {
@@ -95,19 +97,25 @@ public struct AWSAccess: Sendable {
     private struct Identity {
         let organizationID: UUID
         let roleARN: String
+        /// The calling user is an owner, admin or member (not a viewer) of the identity's workspace.
+        let callerMayAct: Bool
     }
 
     private func activeIdentity(_ id: UUID, session: some DatabaseSession) async throws(AWSAccessRefusal) -> Identity {
         let rows = try await run {
             try await session.query(
-                "SELECT organization_id, aws_role_arn, status, status_reason FROM public.cloud_identities WHERE id = $1 AND provider = 'aws'", id)
+                """
+                SELECT organization_id, aws_role_arn, status, status_reason,
+                       organization_id IN (SELECT private.contributor_organization_ids()) AS caller_may_act
+                FROM public.cloud_identities WHERE id = $1 AND provider = 'aws'
+                """, id)
         }
         guard let row = rows.first else { throw .notFound }
         do {
             let status: String = try row["status"]
             let roleARN: String? = try row["aws_role_arn"]
             guard status == "active", let roleARN else { throw AWSAccessRefusal.notActive(status: status, reason: try row["status_reason"]) }
-            return Identity(organizationID: try row["organization_id"], roleARN: roleARN)
+            return Identity(organizationID: try row["organization_id"], roleARN: roleARN, callerMayAct: try row["caller_may_act"])
         } catch let refusal as AWSAccessRefusal {
             throw refusal
         } catch {
@@ -124,6 +132,8 @@ public struct AWSAccess: Sendable {
 public enum AWSAccessRefusal: Error, Sendable {
     /// No such AWS identity, or not one the caller can see.
     case notFound
+    /// The caller is a viewer of the identity's workspace: viewers get no credentials.
+    case viewerOnly
     /// Revoked, pending or in error: reconnect it first.
     case notActive(status: String, reason: String?)
     /// AWS refused the role just now; the identity has been marked revoked with this reason.

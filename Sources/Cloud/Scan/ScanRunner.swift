@@ -151,7 +151,7 @@ public struct ScanRunner: Sendable {
     private func abandon(_ scanID: UUID, refusal: AWSAccessRefusal, session: some DatabaseSession) async throws -> Outcome {
         let reason: String
         switch refusal {
-        case .notFound: reason = "the cloud identity no longer exists"
+        case .notFound, .viewerOnly: reason = "the cloud identity no longer exists"
         case .notActive(let status, let why): reason = "the cloud identity is \(status)\(why.map { ": \($0)" } ?? "")"
         case .accessLost(let why): reason = why
         case .aws(let error): reason = "AWS could not be reached: \(error.code)"

@@ -63,6 +63,8 @@ struct AssumeRole: HTTPFunction {
         switch refusal {
         case .notFound:
             return .notFound("no such AWS cloud identity")
+        case .viewerOnly:
+            return .forbidden("viewers of a workspace do not get credentials; ask an admin for the member role")
         case .notActive(let status, let reason):
             return HTTPError(status: 409, error: "identity_not_active",
                              description: "the cloud identity is \(status)\(reason.map { " (\($0))" } ?? ""): connect the account again")
