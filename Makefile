@@ -12,7 +12,7 @@ build: deps
 	$(SWIFT) build
 
 run: build
-	GATEWAY_PORT=$(PORT) scripts/with-services.sh .build/debug/gateway --template infra/template.yaml --port $(PORT)
+	GATEWAY_PORT=$(PORT) scripts/with-services.sh scripts/serve.sh
 
 test: deps
 	$(SWIFT) build --build-tests

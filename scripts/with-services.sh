@@ -147,6 +147,17 @@ export AWS_REGION="${AWS_REGION:-us-east-1}"
 # authorization is on from here, so trust policies, external IDs and permissions are enforced.
 identities=$(python3 "$project/scripts/moto-bootstrap.py" "$AWS_ENDPOINT_URL") || { tail -n 20 "$cluster/moto.log" >&2; exit 1; }
 eval "$identities"
+# The local customer account's side, for a newcomer's shell: `source .local/aws-customer.env`
+# makes the AWS CLI act as the customer's administrator against the local emulator.
+cat > "$project/.local/aws-customer.env" <<ENV
+# The local AWS account's administrator (moto), as a customer would be: source this file.
+export AWS_ENDPOINT_URL='$AWS_ENDPOINT_URL'
+export AWS_ACCESS_KEY_ID='$CUSTOMER_AWS_ACCESS_KEY_ID'
+export AWS_SECRET_ACCESS_KEY='$CUSTOMER_AWS_SECRET_ACCESS_KEY'
+export AWS_REGION='$AWS_REGION' AWS_DEFAULT_REGION='$AWS_REGION'
+# What infra/customer-role.yaml's PlatformPrincipalArn takes locally (the emulator matches it literally).
+export PLATFORM_PRINCIPAL_ARN='$PLATFORM_AWS_PRINCIPAL_ARN'
+ENV
 echo "moto ready on $AWS_ENDPOINT_URL (pid $moto_pid)" >&2
 
 

@@ -8,6 +8,29 @@ import Testing
 
 /// infra/customer-role.yaml, deployed the way a customer would (CloudFormation), against moto.
 @Suite struct CustomerRoleTemplateTests {
+    /// With the platform's exact caller ARN (what the local emulator matches), the same template
+    /// deploys a role the platform assumes with no hand edit of its trust.
+    @Test func withThePlatformsExactPrincipalTheStackWorksLocallyAsItIs() async throws {
+        let account = try CustomerAccount()
+        let cloudFormation = AWSQueryClient(service: "cloudformation", version: "2010-05-15", region: "us-east-1", credentials: account.administrator)
+        let externalID = ExternalID.derive(organization: UUID(), key: Array("a server key of at least thirty-two bytes".utf8))
+        let stack = "platform-access-\(UUID().uuidString.prefix(8))", roleName = "PlatformReadOnly-\(UUID().uuidString.prefix(8))"
+        _ = try await cloudFormation.call("CreateStack", [
+            ("StackName", stack),
+            ("TemplateBody", try String(contentsOfFile: "infra/customer-role.yaml", encoding: .utf8)),
+            ("Capabilities.member.1", "CAPABILITY_NAMED_IAM"),
+            ("Parameters.member.1.ParameterKey", "ExternalId"), ("Parameters.member.1.ParameterValue", externalID.value),
+            ("Parameters.member.2.ParameterKey", "PlatformAccountId"), ("Parameters.member.2.ParameterValue", "123456789012"),
+            ("Parameters.member.3.ParameterKey", "RoleName"), ("Parameters.member.3.ParameterValue", roleName),
+            ("Parameters.member.4.ParameterKey", "PlatformPrincipalArn"), ("Parameters.member.4.ParameterValue", account.platformPrincipal),
+        ])
+        let roleARN = "arn:aws:iam::123456789012:role/\(roleName)"
+        let sts = STS(region: "us-east-1", credentials: account.platform)
+        await #expect(throws: AWSError.self) { try await sts.assumeRole(roleARN: roleARN, sessionName: "onboarding-check", externalID: "zcp-guessed") }
+        let assumed = try await sts.assumeRole(roleARN: roleARN, sessionName: "onboarding-check", externalID: externalID.value)
+        #expect(!assumed.credentials.accessKeyID.isEmpty)
+    }
+
     @Test func theStackCreatesARoleThePlatformCanAssumeWithTheExternalID() async throws {
         let account = try CustomerAccount()
         let credentials = account.administrator

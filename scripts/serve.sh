@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `make run`'s command inside scripts/with-services.sh: serves every function through the local
+# gateway and, once it answers, prints where to go next. Ctrl-C (or TERM) stops the gateway, and
+# with-services then stops the servers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=${GATEWAY_PORT:-3000}
+# Locally a scan reads the two regions the emulator is seeded in, not every region AWS has.
+export SCAN_REGIONS=${SCAN_REGIONS:-us-east-1,eu-west-1}
+
+.build/debug/gateway --template infra/template.yaml --port "$port" &
+gateway=$!
+trap 'kill -INT "$gateway" 2>/dev/null; wait "$gateway" 2>/dev/null; exit 130' INT
+trap 'kill -TERM "$gateway" 2>/dev/null; wait "$gateway" 2>/dev/null; exit 143' TERM
+for _ in $(seq 1 200); do
+  curl -fsS "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break
+  kill -0 "$gateway" 2>/dev/null || { wait "$gateway"; exit $?; }
+  sleep 0.1
+done
+
+cat >&2 <<TEXT
+
+The platform is up on http://127.0.0.1:$port (every function, a private Postgres, a local AWS).
+
+  curl http://127.0.0.1:$port/api/health
+  curl http://127.0.0.1:$port/.well-known/openid-configuration
+
+The local AWS account, as its administrator (a customer would be):
+  source .local/aws-customer.env      # AWS_ENDPOINT_URL, the customer's keys, PLATFORM_PRINCIPAL_ARN
+  aws iam list-roles --query 'Roles[].Arn'
+
+Deploy the customer role with the workspace's external ID (GET /api/aws/external-id):
+  aws cloudformation create-stack --stack-name platform-access --capabilities CAPABILITY_NAMED_IAM \\
+    --template-body file://infra/customer-role.yaml --parameters ParameterKey=ExternalId,ParameterValue=<external id> \\
+    ParameterKey=PlatformAccountId,ParameterValue=123456789012 ParameterKey=PlatformPrincipalArn,ParameterValue=\$PLATFORM_PRINCIPAL_ARN
+
+  # the local emulator ignores a stack's ManagedPolicyArns: attach them yourself
+  aws iam attach-role-policy --role-name ZeroCredentialPlatformReadOnly --policy-arn arn:aws:iam::aws:policy/SecurityAudit
+  aws iam attach-role-policy --role-name ZeroCredentialPlatformReadOnly --policy-arn arn:aws:iam::aws:policy/job-function/ViewOnlyAccess
+
+Connect it (POST /api/cloud-identities), then, for the local emulator only (it names S3 Control's
+permission s3:GetPublicAccessBlock where AWS says s3:GetAccountPublicAccessBlock), let scans read it:
+  aws iam put-role-policy --role-name ZeroCredentialPlatformReadOnly --policy-name local-s3-control \
+    --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetPublicAccessBlock","Resource":"*"}]}'
+Scans read $SCAN_REGIONS here (SCAN_REGIONS).
+
+The API, every route: infra/openapi.yaml. The README walks through the rest. Ctrl-C stops everything.
+TEXT
+wait "$gateway"
