@@ -124,7 +124,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Runtime",
+                "Runtime", "Database", "Domain", .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

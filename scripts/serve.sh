@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 port=${GATEWAY_PORT:-3000}
 # Locally a scan reads the two regions the emulator is seeded in, not every region AWS has.
 export SCAN_REGIONS=${SCAN_REGIONS:-us-east-1,eu-west-1}
+# The local sign-in (/dev/sign-in): development only, never in the deployment template.
+export PLATFORM_DEV_SIGN_IN=1
 
 .build/debug/gateway --template infra/template.yaml --port "$port" &
 gateway=$!
@@ -23,7 +25,12 @@ cat >&2 <<TEXT
 The platform is up on http://127.0.0.1:$port (every function, a private Postgres, a local AWS).
 
   curl http://127.0.0.1:$port/api/health
-  curl http://127.0.0.1:$port/.well-known/openid-configuration
+
+Sign in locally (any email; a local user is made for it) and create a workspace:
+  TOKEN=\$(curl -s -X POST http://127.0.0.1:$port/dev/sign-in -d '{"email":"ada@example.test"}' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  curl -s -X POST http://127.0.0.1:$port/api/workspaces -H "Authorization: Bearer \$TOKEN" -d '{"name":"Acme"}'
+  curl -s "http://127.0.0.1:$port/api/aws/external-id?organization_id=<workspace id>" -H "Authorization: Bearer \$TOKEN"
 
 The local AWS account, as its administrator (a customer would be):
   source .local/aws-customer.env      # AWS_ENDPOINT_URL, the customer's keys, PLATFORM_PRINCIPAL_ARN

@@ -58,7 +58,8 @@ public struct Gateway: Sendable {
         let announce = logger
         let functionCount = functions.count
         services.append(Application(
-            responder: HTTPFront(routes: RouteTable(functions), pools: pools),
+            responder: HTTPFront(routes: RouteTable(functions), pools: pools,
+                                 localSignIn: try await LocalSignIn.fromEnvironment(ProcessInfo.processInfo.environment)),
             configuration: .init(address: .hostname(host, port: configuration.port)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

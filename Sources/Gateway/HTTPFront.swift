@@ -10,6 +10,8 @@ struct HTTPFront: HTTPResponder {
 
     let routes: RouteTable
     let pools: [(definition: FunctionDefinition, pool: FunctionPool)]
+    /// `/dev/sign-in`, when PLATFORM_DEV_SIGN_IN=1.
+    var localSignIn: LocalSignIn? = nil
 
     /// API Gateway's payload limit.
     static let maximumRequestBytes = 10 * 1024 * 1024
@@ -22,6 +24,9 @@ struct HTTPFront: HTTPResponder {
             return HTTPEventMapping.error(.contentTooLarge, "request_too_large", "the request body is over API Gateway's 10 MiB")
         }
         let path = request.uri.path
+        if let localSignIn, path == LocalSignIn.path {
+            return await localSignIn.respond(to: request, body: body)
+        }
         if path.hasPrefix("/2015-03-31/functions/") {
             return await invokeAPI(request, body: body)
         }
