@@ -31,6 +31,23 @@ public struct CLICredentials: Sendable {
         HMAC<SHA256>.isValidAuthenticationCode(storedMAC, authenticating: Self.message(code, deviceCode), using: verificationKey)
     }
 
+    /// The approval page's anti-forgery token: an HMAC (domain-separated from verification codes)
+    /// of the signed-in user and the device code, so a form posted from another site, or for
+    /// another user or login, is refused.
+    public func approvalFormToken(user: UUID, deviceCode: DeviceCode) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Self.formMessage(user, deviceCode), using: verificationKey)
+        return Array(mac).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+
+    public func isValidApprovalFormToken(_ token: String, user: UUID, deviceCode: DeviceCode) -> Bool {
+        guard let mac = Self.bytes(hex: token), mac.count == 32 else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Self.formMessage(user, deviceCode), using: verificationKey)
+    }
+
+    private static func formMessage(_ user: UUID, _ deviceCode: DeviceCode) -> [UInt8] {
+        Array("cli-login-form:\(user.uuidString.lowercased()):\(deviceCode.value)".utf8)
+    }
+
     private static func message(_ code: VerificationCode, _ deviceCode: DeviceCode) -> [UInt8] {
         Array("\(deviceCode.value):\(code.value)".utf8)
     }

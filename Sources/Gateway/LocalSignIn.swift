@@ -46,7 +46,8 @@ struct LocalSignIn: Sendable {
     func respond(to request: Request, body: [UInt8]) async -> Response {
         guard request.method == .post else {
             guard request.method == .get else { return HTTPEventMapping.error(.methodNotAllowed, "method_not_allowed", "GET or POST \(Self.path)") }
-            return Self.html(Self.form)
+            let next = request.uri.queryParameters["next"].map(String.init).flatMap(Self.sameSitePath) ?? ""
+            return Self.html(Self.form.replacingOccurrences(of: "NEXT", with: Self.attribute(next)))
         }
         let text = String(decoding: body, as: UTF8.self)
         let email = (try? JSONDecoder().decode([String: String].self, from: Data(body)))?["email"]
@@ -66,7 +67,11 @@ struct LocalSignIn: Sendable {
                 sub: id.uuidString.lowercased(), aud: "authenticated", role: "authenticated", email: email.normalized,
                 session_id: UUID().uuidString.lowercased(), iat: now, exp: now + Self.lifetimeSeconds))
             let answer = Answer(access_token: token, expires_in: Self.lifetimeSeconds, user: .init(id: id.uuidString.lowercased(), email: email.normalized))
-            var response = HTTPEventMapping.json(.ok, Array(try JSONEncoder().encode(answer)))
+            // From the form with somewhere to go back to (the CLI approval page): there, signed in.
+            let next = text.split(separator: "&").first { $0.hasPrefix("next=") }.map { percentDecodedForm(String($0.dropFirst(5))) }.flatMap(Self.sameSitePath)
+            var response: Response
+            if let next { response = Response(status: .seeOther, headers: [.location: next]) }
+            else { response = HTTPEventMapping.json(.ok, Array(try JSONEncoder().encode(answer))) }
             response.headers[.setCookie] = "sb-access-token=\(token); Path=/; Max-Age=\(Self.lifetimeSeconds); HttpOnly; SameSite=Lax"
             response.headers[.cacheControl] = "no-store"
             return response
@@ -78,9 +83,18 @@ struct LocalSignIn: Sendable {
     static let form = """
         <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Local sign-in</title></head>
         <body><h1>Local sign-in</h1><p>Development only: any email signs in as a local user.</p>
-        <form method="post" action="/dev/sign-in"><label>Email <input name="email" type="email" required autofocus></label>
+        <form method="post" action="/dev/sign-in"><input type="hidden" name="next" value="NEXT"><label>Email <input name="email" type="email" required autofocus></label>
         <button type="submit">Sign in</button></form></body></html>
         """
+
+    /// Only a path on this site (`/…`, not `//host`): the sign-in is no open redirect.
+    static func sameSitePath(_ text: String) -> String? {
+        text.hasPrefix("/") && !text.hasPrefix("//") && !text.contains("\\") && !text.isEmpty ? text : nil
+    }
+
+    static func attribute(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "<", with: "&lt;")
+    }
 
     static func html(_ text: String) -> Response {
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -5,7 +5,8 @@ import Runtime
 
 /// `POST /api/auth/cli/authorize` `{"device_code", "client_name"?}` — the signed-in browser user
 /// approves the device code from the CLI's login URL and is shown the verification code to type
-/// into the CLI. A device code is approved once: approving it again shows no second code.
+/// into the CLI. A device code is approved once: approving it again shows no second code. The
+/// same approval as a page: `GET / POST /cli/login` (`CLILoginPage`).
 struct CLIAuthorize: HTTPFunction {
     struct Approval: Decodable {
         let device_code: String
@@ -24,6 +25,7 @@ struct CLIAuthorize: HTTPFunction {
         let database = try Database(environment: context.environment, applicationName: context.functionName)
         let verifier = try await CallerVerifier(configuration: .init(environment: context.environment))
         let credentials = try CLICredentials(verificationKeyHex: context.environment.required("VERIFICATION_CODE_KEY"))
+        let approve = DeviceApproval(database: database, credentials: credentials)
         var router = Router()
         router.post("/api/auth/cli/authorize") { request, context in
             let caller = try await verifier.verify(request)
@@ -32,23 +34,18 @@ struct CLIAuthorize: HTTPFunction {
                 throw HTTPError.badRequest("device_code must be the UUID from the CLI's login link")
             }
             guard (approval.client_name?.count ?? 0) <= 200 else { throw HTTPError.badRequest("client_name is longer than 200 characters") }
-            let code = VerificationCode.generate()
-            let lifetime = Int(CLILoginPolicy.codeLifetime.components.seconds)
-            let row = try await database.userSession(caller).query(
-                "SELECT outcome, expires_at FROM private.cli_approve_device($1, $2, $3, make_interval(secs => $4))",
-                Bytes(CLICredentials.hash(deviceCode)), Bytes(credentials.mac(code, for: deviceCode)), approval.client_name, lifetime).first
-            switch try row?["outcome"] as String? {
-            case "approved":
+            switch try await approve(caller: caller, deviceCode: deviceCode, clientName: approval.client_name) {
+            case .approved(let code, let expiresAt):
                 context.logger.info("cli login approved", metadata: ["user": "\(caller.userID)"])
-                let expiresAt: Date = try row!["expires_at"]
-                return try .json(Approved(verification_code: code.displayed, expires_at: expiresAt, expires_in: lifetime),
+                return try .json(Approved(verification_code: code.displayed, expires_at: expiresAt, expires_in: DeviceApproval.lifetimeSeconds),
                                  status: 201, headers: ["cache-control": "no-store"])
-            case "already_approved":
+            case .alreadyApproved:
                 throw HTTPError.conflict("this login is already approved: type the code shown then into the CLI, or start a new login")
-            default:
+            case .unavailable:
                 throw HTTPError(status: 410, error: "expired_token", description: "this login link was used or has expired: run the CLI login again")
             }
         }
+        CLILoginPage.add(to: &router, verifier: verifier, credentials: credentials, approval: approve, environment: context.environment)
         self.router = router
     }
 }
