@@ -4,7 +4,7 @@
 # cfn-lint, joserfc, schemathesis). Does nothing, and asks no registry, when everything is present.
 set -euo pipefail
 
-debian_packages=(libpq-dev libcurl4-openssl-dev libssl-dev postgresql pkg-config openssl curl)
+debian_packages=(libpq-dev libcurl4-openssl-dev libssl-dev postgresql pkg-config openssl curl chromium chromium-driver)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -24,6 +24,8 @@ command -v cfn-lint >/dev/null 2>&1 || python_missing+=("cfn-lint")
 python3 -c 'import joserfc' 2>/dev/null || python_missing+=("joserfc")
 # Fuzzes the HTTP API against infra/openapi.yaml.
 command -v schemathesis >/dev/null 2>&1 || python_missing+=("schemathesis")
+# Drives headless Chromium through the CLI approval page.
+python3 -c 'import selenium' 2>/dev/null || python_missing+=("selenium")
 if [ ${#python_missing[@]} -gt 0 ]; then
   echo "installing PyPI packages: ${python_missing[*]}" >&2
   python3 -m pip install --quiet --disable-pip-version-check "${python_missing[@]}"

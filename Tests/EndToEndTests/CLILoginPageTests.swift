@@ -64,6 +64,18 @@ import Testing
         #expect(again.status == 410 && again.html.contains("Run the CLI's login again"))
     }
 
+    /// A person in a real browser (headless Chromium): sent to sign in, back to the link, Approve,
+    /// the code read off the page; the CLI exchanges it.
+    @Test func aPersonApprovesInARealBrowser() throws {
+        let device = UUID().uuidString.lowercased()
+        let browser = try runProgram("/usr/bin/env", arguments: [
+            "python3", "Tests/Support/browser/approve-cli-login.py", gateway.baseURL, device, "browser-\(UUID().uuidString.prefix(8))@example.test",
+        ])
+        #expect(browser.status == 0, "\(browser.standardError)")
+        let code = try #require(try jsonObject(browser.standardOutput)["code"] as? String)
+        #expect((try exchange(device, code)["refresh_token"] as? String)?.hasPrefix("zcp_rt_") == true)
+    }
+
     @Test func aBadLinkGetsAPageNotAnError() throws {
         let cookie = try signIn()
         let bad = try page("GET", "/cli/login?device_code=not-a-uuid", cookie: cookie)

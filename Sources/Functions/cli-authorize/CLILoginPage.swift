@@ -51,7 +51,7 @@ enum CLILoginPage {
             switch try await approval(caller: caller, deviceCode: deviceCode, clientName: clientName(form["client_name"])) {
             case .approved(let code, let expiresAt):
                 context.logger.info("cli login approved", metadata: ["user": "\(caller.userID)"])
-                let minutes = max(1, Int(expiresAt.timeIntervalSinceNow / 60))
+                let minutes = max(1, Int((expiresAt.timeIntervalSinceNow / 60).rounded()))
                 return page(200, "Type this code into the CLI", """
                     <p id="code" style="font: bold 3rem monospace; letter-spacing: .2em; user-select: all">\(escaped(code.displayed))</p>
                     <p>It is valid for \(minutes) minutes, until \(escaped(expiresAt.formatted(.iso8601))), and works once.</p>
