@@ -24,6 +24,8 @@ command -v cfn-lint >/dev/null 2>&1 || python_missing+=("cfn-lint")
 python3 -c 'import joserfc' 2>/dev/null || python_missing+=("joserfc")
 # Fuzzes the HTTP API against infra/openapi.yaml.
 command -v schemathesis >/dev/null 2>&1 || python_missing+=("schemathesis")
+# The README's walkthrough uses the AWS CLI as a customer would.
+command -v aws >/dev/null 2>&1 || python_missing+=("awscli")
 # Drives headless Chromium through the CLI approval page.
 python3 -c 'import selenium' 2>/dev/null || python_missing+=("selenium")
 if [ ${#python_missing[@]} -gt 0 ]; then

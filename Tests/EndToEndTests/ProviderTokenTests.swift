@@ -378,6 +378,6 @@ let providerTokenTemplate = """
         #expect(answer["error"] as? String == "provider_not_configured", "\(answer)")
         #expect((answer["error_description"] as? String)?.contains("GITHUB_CLIENT_ID") == true)
         #expect(expired.header("retry-after") == nil)
-        #expect(expired.status != 503)
+        #expect(expired.status == 409)
     }
 }

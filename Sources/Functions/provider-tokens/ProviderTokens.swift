@@ -92,7 +92,8 @@ struct ProviderTokens: HTTPFunction {
             case .notConfigured(let reason):
                 // Not "try again": nothing changes until a sign-in or the operator's configuration does.
                 context.logger.error("provider token refresh impossible", metadata: ["provider": "\(provider.rawValue)"])
-                throw HTTPError(status: 500, error: "provider_not_configured",
+                // 409, not 5xx: the token's state is the problem, and a new sign-in solves it for the user.
+                throw HTTPError(status: 409, error: "provider_not_configured",
                                 description: "the token expired and cannot be refreshed: \(reason). Sign in with \(provider.displayName) again for a fresh token")
             }
         }
