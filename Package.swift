@@ -180,7 +180,7 @@ let package = Package(
         // Drives the built executables (gateway, functions, fixture) as a user would.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Runtime", "Database", "Domain", "Cloud", "AWSAPI", "AWSTestSupport", .product(name: "JWTKit", package: "jwt-kit")]
+            dependencies: ["Runtime", "Database", "Domain", "Cloud", "AWSAPI", "AWSTestSupport", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Yams", package: "Yams")]
         ),
     ]
 )

@@ -45,10 +45,7 @@ Deploy the customer role with the workspace's external ID (GET /api/aws/external
   aws iam attach-role-policy --role-name ZeroCredentialPlatformReadOnly --policy-arn arn:aws:iam::aws:policy/SecurityAudit
   aws iam attach-role-policy --role-name ZeroCredentialPlatformReadOnly --policy-arn arn:aws:iam::aws:policy/job-function/ViewOnlyAccess
 
-Connect it (POST /api/cloud-identities), then, for the local emulator only (it names S3 Control's
-permission s3:GetPublicAccessBlock where AWS says s3:GetAccountPublicAccessBlock), let scans read it:
-  aws iam put-role-policy --role-name ZeroCredentialPlatformReadOnly --policy-name local-s3-control \
-    --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetPublicAccessBlock","Resource":"*"}]}'
+Connect it (POST /api/cloud-identities) and scan it (POST /api/cloud-identities/<id>/scans).
 Scans read $SCAN_REGIONS here (SCAN_REGIONS).
 
 The API, every route: infra/openapi.yaml. The README walks through the rest. Ctrl-C stops everything.

@@ -122,7 +122,7 @@ echo "postgres ready on 127.0.0.1:$port (pid $postgres_pid, data $data)" >&2
 # clients find it through the standard AWS_ENDPOINT_URL; production leaves that unset.
 start_moto() {  # PORT LOG [ENV...]: moto's server on loopback, its PID in $started_pid
   local port=$1 log=$2; shift 2
-  env MOTO_IAM_LOAD_MANAGED_POLICIES=true "$@" python3 -m moto.server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  env MOTO_IAM_LOAD_MANAGED_POLICIES=true "$@" python3 "$project/scripts/moto-server.py" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
   started_pid=$!
   for _ in $(seq 1 100); do
     python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "http://127.0.0.1:$port/moto-api/" 2>/dev/null && return 0

@@ -34,7 +34,7 @@ struct AuditEvents: HTTPFunction {
         router.get("/api/audit-events") { request, _ in
             let caller = try await verifier.verify(request)
             let filter = try Filter(request)
-            let rows = try await database.userSession(caller).query("""
+            let rows = try await database.userSession(caller).query(inWorkspace: filter.organization, """
                 SELECT id, occurred_at, action, actor, user_id, cloud_identity_id, details::text AS details, expires_at
                 FROM public.audit_events
                 WHERE organization_id = $1 AND ($2::text[] IS NULL OR action = ANY($2)) AND ($3::uuid IS NULL OR cloud_identity_id = $3)

@@ -58,7 +58,7 @@ struct CloudIdentities: HTTPFunction {
         router.get("/api/cloud-identities") { request, _ in
             let caller = try await verifier.verify(request)
             let organization = try request.workspaceQuery()
-            let rows = try await database.userSession(caller).query(
+            let rows = try await database.userSession(caller).query(inWorkspace: organization,
                 Self.select + " WHERE c.organization_id = $1 ORDER BY c.created_at, c.id LIMIT $2", organization, Self.maximumListed)
             return try .json(Listing(items: rows.rows.map(Self.identity)), headers: ["cache-control": "no-store"])
         }

@@ -48,9 +48,13 @@ struct ConnectAccount: HTTPFunction {
                 throw HTTPError.badRequest("role_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/ZeroCredentialPlatformReadOnly")
             }
             let session = database.userSession(caller)
-            guard try await session.query(
-                "SELECT 1 AS admin FROM public.organizations WHERE id = $1 AND id IN (SELECT private.admin_organization_ids())",
-                connection.organization_id).first != nil else {
+            // Row-level security hides a workspace the caller is not in (404); a member who is not an admin may see it (403).
+            guard let workspace = try await session.query(
+                "SELECT id IN (SELECT private.admin_organization_ids()) AS admin FROM public.organizations WHERE id = $1",
+                connection.organization_id).first else {
+                throw HTTPError.notFound("no such workspace")
+            }
+            guard try workspace["admin"] as Bool else {
                 throw HTTPError.forbidden("only a workspace owner or admin can connect an account")
             }
 

@@ -75,7 +75,7 @@ struct ScanResults: HTTPFunction {
         router.get("/api/scans") { request, _ in
             let caller = try await verifier.verify(request)
             let filter = try Filter(request)
-            let rows = try await database.userSession(caller).query("""
+            let rows = try await database.userSession(caller).query(inWorkspace: filter.organization, """
                 SELECT id, cloud_identity_id, status, trigger, service_errors::text AS service_errors, error, resource_count, failed_finding_count,
                        queued_at, started_at, finished_at
                 FROM public.scans s
@@ -97,7 +97,7 @@ struct ScanResults: HTTPFunction {
         router.get("/api/findings") { request, _ in
             let caller = try await verifier.verify(request)
             let filter = try Filter(request)
-            let rows = try await database.userSession(caller).query("""
+            let rows = try await database.userSession(caller).query(inWorkspace: filter.organization, """
                 SELECT f.id, f.cloud_identity_id, f.check_id, f.severity, f.status, f.state, f.status_extended, f.resource_arn, f.service, f.region,
                        f.first_seen_at, f.last_seen_at, f.resolved_at,
                        (f.status = 'FAIL' AND f.first_seen_at >= coalesce(s.started_at, s.queued_at)) AS new

@@ -20,10 +20,6 @@ struct ScanWorkspace {
             throw ConnectFailed(status: connected.status, answer: "\(connected.json)")
         }
         identity = id
-        // moto authorizes S3 Control's GetPublicAccessBlock as s3:GetPublicAccessBlock; AWS (and
-        // SecurityAudit) call it s3:GetAccountPublicAccessBlock. Allowed here for moto's sake only.
-        _ = try await account.iam.call("PutRolePolicy", [("RoleName", String(role.split(separator: "/").last!)), ("PolicyName", "moto-s3-control"),
-            ("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetPublicAccessBlock","Resource":"*"}]}"#)])
     }
 }
 
