@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "cli-exchange", targets: ["cli-exchange"]),
         .executable(name: "cli-refresh", targets: ["cli-refresh"]),
         .executable(name: "cli-logout", targets: ["cli-logout"]),
+        .executable(name: "cli-sessions", targets: ["cli-sessions"]),
         .executable(name: "aws-external-id", targets: ["aws-external-id"]),
         .executable(name: "connect-account", targets: ["connect-account"]),
         .executable(name: "revoke", targets: ["revoke"]),
@@ -62,6 +63,7 @@ let package = Package(
         function("cli-exchange", dependencies: ["Database", "Domain", "Cloud"]),
         function("cli-refresh", dependencies: ["Database", "Domain", "Cloud"]),
         function("cli-logout", dependencies: ["Database", "Domain"]),
+        function("cli-sessions", dependencies: ["Database"]),
         function("aws-external-id", dependencies: ["Database", "Domain"]),
         function("connect-account", dependencies: ["Database", "Domain", "Cloud", "AWSAPI", "CloudAccess"]),
         function("revoke", dependencies: ["Database"]),
@@ -158,7 +160,7 @@ let package = Package(
 
         .executableTarget(
             name: "bench-cli-refresh",
-            dependencies: ["Database", "Runtime", .product(name: "JWTKit", package: "jwt-kit")],
+            dependencies: ["Database", "Domain", "Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")],
             path: "bench/cli-refresh"
         ),
 
@@ -180,7 +182,9 @@ let package = Package(
         // Drives the built executables (gateway, functions, fixture) as a user would.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Runtime", "Database", "Domain", "Cloud", "AWSAPI", "AWSTestSupport", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Yams", package: "Yams")]
+            dependencies: ["Runtime", "Database", "Domain", "Cloud", "AWSAPI", "AWSTestSupport", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
     ]
 )

@@ -32,20 +32,20 @@ public struct CLICredentials: Sendable {
     }
 
     /// The approval page's anti-forgery token: an HMAC (domain-separated from verification codes)
-    /// of the signed-in user and the device code, so a form posted from another site, or for
-    /// another user or login, is refused.
-    public func approvalFormToken(user: UUID, deviceCode: DeviceCode) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Self.formMessage(user, deviceCode), using: verificationKey)
+    /// of the signed-in user, the device code and the CLI's key, so a form posted from another
+    /// site, or for another user, login or key, is refused.
+    public func approvalFormToken(user: UUID, deviceCode: DeviceCode, clientKey: CLIClientKey) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Self.formMessage(user, deviceCode, clientKey), using: verificationKey)
         return Array(mac).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 
-    public func isValidApprovalFormToken(_ token: String, user: UUID, deviceCode: DeviceCode) -> Bool {
+    public func isValidApprovalFormToken(_ token: String, user: UUID, deviceCode: DeviceCode, clientKey: CLIClientKey) -> Bool {
         guard let mac = Self.bytes(hex: token), mac.count == 32 else { return false }
-        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Self.formMessage(user, deviceCode), using: verificationKey)
+        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Self.formMessage(user, deviceCode, clientKey), using: verificationKey)
     }
 
-    private static func formMessage(_ user: UUID, _ deviceCode: DeviceCode) -> [UInt8] {
-        Array("cli-login-form:\(user.uuidString.lowercased()):\(deviceCode.value)".utf8)
+    private static func formMessage(_ user: UUID, _ deviceCode: DeviceCode, _ clientKey: CLIClientKey) -> [UInt8] {
+        Array("cli-login-form:\(user.uuidString.lowercased()):\(deviceCode.value):\(clientKey.base64URL)".utf8)
     }
 
     private static func message(_ code: VerificationCode, _ deviceCode: DeviceCode) -> [UInt8] {

@@ -32,10 +32,11 @@ public struct RefreshToken: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "RefreshToken(redacted)" }
 }
 
-enum Base64URL {
+/// Base64url without padding (RFC 4648 §5), for tokens and keys in URLs.
+public enum Base64URL {
     private static let symbols = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    public static func encode(_ bytes: [UInt8]) -> String {
         var output: [UInt8] = []
         var index = 0
         while index < bytes.count {
@@ -47,7 +48,7 @@ enum Base64URL {
         return String(decoding: output, as: UTF8.self)
     }
 
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         var lookup = [Int](repeating: -1, count: 128)
         for (index, symbol) in symbols.enumerated() { lookup[Int(symbol)] = index }
         var bytes: [UInt8] = []

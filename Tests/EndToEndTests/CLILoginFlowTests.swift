@@ -1,3 +1,5 @@
+import Crypto
+import Domain
 import Foundation
 import JWTKit
 import Runtime
@@ -15,6 +17,9 @@ import Testing
         owner = try Database(url: try #require(ProcessInfo.processInfo.environment["MIGRATION_DATABASE_URL"]), applicationName: "cli-login-tests")
     }
 
+    /// Each login's key pair, as the CLI makes one per login (device code → private key).
+    var keys: [String: P256.Signing.PrivateKey] = [:]
+
     struct Tokens {
         let access: String
         let refresh: String
@@ -31,16 +36,28 @@ import Testing
         return (response.status, (try? jsonObject(response.body)) ?? [:], response.headers)
     }
 
-    func approve(_ device: String, bearer: String) throws -> String {
-        let approval = try post("/api/auth/cli/authorize", ["device_code": device, "client_name": "test CLI"], bearer: bearer)
+    /// The approval's body, with the public key of a fresh key pair for this device code.
+    func approval(_ device: String, clientName: String = "cli:test@laptop") -> [String: String] {
+        let key = keys[device.lowercased()] ?? P256.Signing.PrivateKey()
+        keys[device.lowercased()] = key
+        return ["device_code": device, "public_key": Base64URL.encode(Array(key.publicKey.x963Representation)), "client_name": clientName]
+    }
+
+    func approve(_ device: String, bearer: String, clientName: String = "cli:test@laptop") throws -> String {
+        let approval = try post("/api/auth/cli/authorize", approval(device, clientName: clientName), bearer: bearer)
         #expect(approval.status == 201, "\(approval.json)")
         let expiresAt = try #require(approval.json["expires_at"] as? String, "expires_at is an ISO 8601 time")
         #expect(ISO8601DateFormatter().date(from: expiresAt).map { $0.timeIntervalSinceNow > 500 } == true, "\(expiresAt)")
         return try #require(approval.json["verification_code"] as? String)
     }
 
-    func exchange(_ device: String, _ code: String) throws -> (status: Int, json: [String: Any], headers: [String: String]) {
-        try post("/api/auth/cli/exchange", ["device_code": device, "verification_code": code])
+    /// The CLI's exchange, signed with the login's key (or `signer`, someone else's).
+    func exchange(_ device: String, _ code: String, signer: P256.Signing.PrivateKey? = nil) throws -> (status: Int, json: [String: Any], headers: [String: String]) {
+        var proof = "AAAA"
+        if let key = signer ?? keys[device.lowercased()], let deviceCode = DeviceCode(device), let typed = VerificationCode(typed: code) {
+            proof = try CLIClientKey.proof(signing: key, deviceCode: deviceCode, code: typed)
+        }
+        return try post("/api/auth/cli/exchange", ["device_code": device, "verification_code": code, "proof": proof])
     }
 
     func login() async throws -> (user: UUID, tokens: Tokens) {
@@ -105,7 +122,7 @@ import Testing
         #expect(try exchange(device, code).json["error"] as? String == "invalid_grant")
 
         // User-facing functions accept the platform token like a GoTrue session.
-        let second = try post("/api/auth/cli/authorize", ["device_code": UUID().uuidString], bearer: access)
+        let second = try post("/api/auth/cli/authorize", approval(UUID().uuidString), bearer: access)
         #expect(second.status == 201, "\(second.json)")
 
         // Refresh rotates.
@@ -143,15 +160,75 @@ import Testing
         #expect(try exchange(device, code).json["error"] as? String == "access_denied")
     }
 
+    /// Someone who saw the login link and the code (a screen share) still cannot redeem them: the
+    /// exchange must be signed by the key the CLI made for this login, which never left it.
+    @Test func theLinkAndTheCodeAreNotEnoughWithoutTheCLIsKey() async throws {
+        let user = try await makeUser()
+        let device = UUID().uuidString
+        let code = try approve(device, bearer: user.token)
+        let stranger = try exchange(device, code, signer: P256.Signing.PrivateKey())
+        #expect(stranger.status == 400 && stranger.json["error"] as? String == "invalid_grant", "\(stranger.json)")
+        #expect(stranger.json["access_token"] == nil)
+        let unsigned = try post("/api/auth/cli/exchange", ["device_code": device, "verification_code": code, "proof": ""])
+        #expect(unsigned.json["error"] as? String == "invalid_grant")
+        #expect(try post("/api/auth/cli/exchange", ["device_code": device, "verification_code": code]).json["error"] as? String == "invalid_request")
+        // The CLI that started it still can (the wrong tries count against the five).
+        #expect(try exchange(device, code).status == 200)
+
+        // An approval must name the CLI's key: without one (or with a point not on the curve) nothing is approved.
+        var keyless = approval(UUID().uuidString)
+        keyless["public_key"] = nil
+        #expect(try post("/api/auth/cli/authorize", keyless, bearer: user.token).status == 400)
+        keyless["public_key"] = Base64URL.encode([4] + [UInt8](repeating: 1, count: 64))
+        #expect(try post("/api/auth/cli/authorize", keyless, bearer: user.token).status == 400)
+    }
+
+    /// The user sees each CLI login by device name and can end one (a lost laptop): its access
+    /// token stops at once, its refresh token too; another user's sessions are not theirs to see or end.
+    @Test func aUserListsTheirCLISessionsAndEndsOne() async throws {
+        let user = try await makeUser()
+        var sessions: [(access: String, refresh: String)] = []
+        for host in ["laptop", "desktop"] {
+            let device = UUID().uuidString
+            let code = try approve(device, bearer: user.token, clientName: "cli:ada@\(host)")
+            let tokens = try exchange(device, code)
+            sessions.append((try #require(tokens.json["access_token"] as? String), try #require(tokens.json["refresh_token"] as? String)))
+        }
+        let listed = try gateway.request("GET", "/api/auth/cli/sessions", headers: [("Authorization", "Bearer \(sessions[0].access)")])
+        #expect(listed.status == 200)
+        let items = try #require(try jsonObject(listed.body)["items"] as? [[String: Any]])
+        #expect(Set(items.compactMap { $0["client_name"] as? String }) == ["cli:ada@laptop", "cli:ada@desktop"])
+        let laptop = try #require(items.first { $0["client_name"] as? String == "cli:ada@laptop" })
+        #expect(laptop["current"] as? Bool == true)
+        #expect(laptop["last_used_at"] is String && laptop["expires_at"] is String && laptop["created_at"] is String)
+        let desktop = try #require(items.first { $0["client_name"] as? String == "cli:ada@desktop" }?["id"] as? String)
+
+        let other = try await makeUser()
+        let foreign = try gateway.request("DELETE", "/api/auth/cli/sessions/\(desktop)", headers: [("Authorization", "Bearer \(other.token)")])
+        #expect(foreign.status == 404)
+        #expect(try jsonObject(try gateway.request("GET", "/api/auth/cli/sessions", headers: [("Authorization", "Bearer \(other.token)")]).body)["items"] as? [Any] != nil)
+
+        let ended = try gateway.request("DELETE", "/api/auth/cli/sessions/\(desktop)", headers: [("Authorization", "Bearer \(sessions[0].access)")])
+        #expect(ended.status == 204)
+        #expect(try post("/api/cloud-identities/\(UUID().uuidString)/credentials", [:], bearer: sessions[1].access).status == 401)
+        #expect(try post("/api/auth/cli/refresh", ["refresh_token": sessions[1].refresh]).json["error"] as? String == "invalid_grant")
+        #expect(try post("/api/auth/cli/refresh", ["refresh_token": sessions[0].refresh]).status == 200)
+        let after = try jsonObject(try gateway.request("GET", "/api/auth/cli/sessions", headers: [("Authorization", "Bearer \(user.token)")]).body)
+        #expect((after["items"] as? [[String: Any]])?.compactMap { $0["client_name"] as? String } == ["cli:ada@laptop"])
+        let actions = try await owner.runAsConnectedRole([Statement(
+            "SELECT count(*) AS n FROM public.audit_events WHERE user_id = $1 AND action = 'cli.session_revoked'", user.id)])[0].first?["n"] as Int?
+        #expect(actions == 1)
+    }
+
     @Test func approvingTheSameDeviceCodeAgainShowsNoSecondCode() async throws {
         let user = try await makeUser()
         let device = UUID().uuidString
         _ = try approve(device, bearer: user.token)
-        let again = try post("/api/auth/cli/authorize", ["device_code": device], bearer: user.token)
+        let again = try post("/api/auth/cli/authorize", approval(device), bearer: user.token)
         #expect(again.status == 409)
         #expect(again.json["verification_code"] == nil)
         let other = try await makeUser()
-        #expect(try post("/api/auth/cli/authorize", ["device_code": device], bearer: other.token).status == 410)
+        #expect(try post("/api/auth/cli/authorize", approval(device), bearer: other.token).status == 410)
     }
 
     @Test func expiredCodesAreRefused() async throws {

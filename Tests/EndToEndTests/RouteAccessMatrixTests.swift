@@ -86,6 +86,8 @@ import Yams
 
     static let routes: [Route] = [
         route("POST /api/auth/cli/authorize", .personal, { _ in "/api/auth/cli/authorize" }, body: { _ in #"{"device_code":"\#(UUID())"}"# }),
+        route("GET /api/auth/cli/sessions", .personal, { _ in "/api/auth/cli/sessions" }),
+        route("DELETE /api/auth/cli/sessions/{id}", .personal, { _ in "/api/auth/cli/sessions/\(UUID())" }),
         route("GET /api/provider-tokens", .personal, { _ in "/api/provider-tokens" }),
         route("POST /api/provider-tokens", .personal, { _ in "/api/provider-tokens" }, body: { _ in "{}" }),
         route("GET /api/provider-tokens/{provider}", .personal, { _ in "/api/provider-tokens/github" }),

@@ -1,4 +1,6 @@
+import Crypto
 @_spi(Privileged) import Database
+import Domain
 import Foundation
 import JWTKit
 import Runtime
@@ -48,9 +50,11 @@ let owner = try Database(url: environment["MIGRATION_DATABASE_URL"]!, applicatio
     await keys.add(hmac: HMACKey(from: environment["SUPABASE_JWT_SECRET"]!), digestAlgorithm: .sha256)
     let session = try await keys.sign(Claims(sub: .init(value: user.uuidString.lowercased()), exp: .init(value: Date().addingTimeInterval(600)),
                                              aud: .init(value: ["authenticated"]), role: "authenticated"))
-    let device = UUID().uuidString
-    let approval = try post("/api/auth/cli/authorize", ["device_code": device], bearer: session)
-    let tokens = try post("/api/auth/cli/exchange", ["device_code": device, "verification_code": approval["verification_code"] as! String])
+    let device = UUID().uuidString.lowercased(), key = P256.Signing.PrivateKey()
+    let approval = try post("/api/auth/cli/authorize", ["device_code": device, "public_key": Base64URL.encode(Array(key.publicKey.x963Representation))], bearer: session)
+    let code = approval["verification_code"] as! String
+    let proof = try CLIClientKey.proof(signing: key, deviceCode: DeviceCode(device)!, code: VerificationCode(typed: code)!)
+    let tokens = try post("/api/auth/cli/exchange", ["device_code": device, "verification_code": code, "proof": proof])
     return tokens["refresh_token"] as! String
 }
 

@@ -3,13 +3,14 @@ import Domain
 import FoundationEssentials
 import Runtime
 
-/// `POST /api/auth/cli/authorize` `{"device_code", "client_name"?}` — the signed-in browser user
-/// approves the device code from the CLI's login URL and is shown the verification code to type
-/// into the CLI. A device code is approved once: approving it again shows no second code. The
+/// `POST /api/auth/cli/authorize` `{"device_code", "public_key", "client_name"?}` — the signed-in
+/// browser user approves the device code from the CLI's login URL (with the CLI's public key from
+/// the same URL) and is shown the verification code to type into the CLI. A device code is approved once: approving it again shows no second code. The
 /// same approval as a page: `GET / POST /cli/login` (`CLILoginPage`).
 struct CLIAuthorize: HTTPFunction {
     struct Approval: Decodable {
         let device_code: String
+        let public_key: String
         let client_name: String?
     }
 
@@ -33,8 +34,11 @@ struct CLIAuthorize: HTTPFunction {
             guard let deviceCode = DeviceCode(approval.device_code) else {
                 throw HTTPError.badRequest("device_code must be the UUID from the CLI's login link")
             }
+            guard let clientKey = CLIClientKey(base64URL: approval.public_key) else {
+                throw HTTPError.badRequest("public_key must be the CLI's P-256 public key from its login link (base64url, X9.63)")
+            }
             guard (approval.client_name?.count ?? 0) <= 200 else { throw HTTPError.badRequest("client_name is longer than 200 characters") }
-            switch try await approve(caller: caller, deviceCode: deviceCode, clientName: approval.client_name) {
+            switch try await approve(caller: caller, deviceCode: deviceCode, clientKey: clientKey, clientName: approval.client_name) {
             case .approved(let code, let expiresAt):
                 context.logger.info("cli login approved", metadata: ["user": "\(caller.userID)"])
                 return try .json(Approved(verification_code: code.displayed, expires_at: expiresAt, expires_in: DeviceApproval.lifetimeSeconds),

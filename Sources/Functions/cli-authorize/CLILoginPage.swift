@@ -3,10 +3,11 @@ import Domain
 import FoundationEssentials
 import Runtime
 
-/// `GET /cli/login?device_code=…&client_name=…` — the page the CLI opens (the seeds' step 1):
+/// `GET /cli/login?device_code=…&public_key=…&client_name=…` — the page the CLI opens (the seeds' step 1):
 /// what is asking, and an explicit Approve button. `POST /cli/login` (the button) approves and
 /// shows the 6-character code, large and copyable, with how long it stays valid. A GET never
-/// approves. The POST carries an anti-forgery token bound to the user and the device code, and
+/// approves. The POST carries an anti-forgery token bound to the user, the device code and the
+/// CLI's public key, and
 /// the session cookie is `SameSite=Lax`, so another site cannot approve on the user's behalf.
 /// Not signed in: to the sign-in page (`PLATFORM_SIGN_IN_URL`, default the local `/dev/sign-in`),
 /// which comes back here. The session is the web app's Supabase token, from the `sb-access-token`
@@ -16,20 +17,23 @@ enum CLILoginPage {
         let signInURL = environment["PLATFORM_SIGN_IN_URL"] ?? "/dev/sign-in"
 
         router.get("/cli/login") { request, _ in
-            guard let deviceCode = request.query("device_code").flatMap(DeviceCode.init) else {
+            guard let deviceCode = request.query("device_code").flatMap(DeviceCode.init),
+                  let clientKey = request.query("public_key").flatMap(CLIClientKey.init(base64URL:)) else {
                 return page(400, "This login link is incomplete", "<p>Run the CLI's login again and open the link it prints.</p>")
             }
             let clientName = clientName(request.query("client_name"))
             guard let caller = await signedIn(request, verifier) else {
-                let back = "/cli/login?" + formURLEncoded([("device_code", deviceCode.value)] + (clientName.map { [("client_name", $0)] } ?? []))
+                let back = "/cli/login?" + formURLEncoded([("device_code", deviceCode.value), ("public_key", clientKey.base64URL)]
+                    + (clientName.map { [("client_name", $0)] } ?? []))
                 return APIGatewayV2Response(statusCode: 303, headers: ["location": "\(signInURL)?\(formURLEncoded([("next", back)]))", "cache-control": "no-store"])
             }
-            let token = credentials.approvalFormToken(user: caller.userID, deviceCode: deviceCode)
+            let token = credentials.approvalFormToken(user: caller.userID, deviceCode: deviceCode, clientKey: clientKey)
             return page(200, "Sign in from a command line?", """
                 <p><strong>\(escaped(clientName ?? "A command-line client"))</strong> is asking to act as you on the platform.</p>
                 <p>Approve only if you just ran the CLI's login yourself. Asked: \(escaped(Date().formatted(.iso8601))).</p>
                 <form method="post" action="/cli/login">
                   <input type="hidden" name="device_code" value="\(escaped(deviceCode.value))">
+                  <input type="hidden" name="public_key" value="\(escaped(clientKey.base64URL))">
                   <input type="hidden" name="client_name" value="\(escaped(clientName ?? ""))">
                   <input type="hidden" name="form_token" value="\(token)">
                   <button type="submit" id="approve">Approve</button>
@@ -39,16 +43,18 @@ enum CLILoginPage {
 
         router.post("/cli/login") { request, context in
             let form = formFields(try request.bodyBytes())
-            guard let deviceCode = form["device_code"].flatMap(DeviceCode.init) else {
+            guard let deviceCode = form["device_code"].flatMap(DeviceCode.init),
+                  let clientKey = form["public_key"].flatMap(CLIClientKey.init(base64URL:)) else {
                 return page(400, "This login link is incomplete", "<p>Run the CLI's login again and open the link it prints.</p>")
             }
             guard let caller = await signedIn(request, verifier) else {
                 return page(401, "Sign in first", "<p>Open the CLI's login link again and sign in.</p>")
             }
-            guard let token = form["form_token"], credentials.isValidApprovalFormToken(token, user: caller.userID, deviceCode: deviceCode) else {
+            guard let token = form["form_token"],
+                  credentials.isValidApprovalFormToken(token, user: caller.userID, deviceCode: deviceCode, clientKey: clientKey) else {
                 return page(403, "Not approved", "<p>This approval did not come from the platform's own page. Nothing was approved.</p>")
             }
-            switch try await approval(caller: caller, deviceCode: deviceCode, clientName: clientName(form["client_name"])) {
+            switch try await approval(caller: caller, deviceCode: deviceCode, clientKey: clientKey, clientName: clientName(form["client_name"])) {
             case .approved(let code, let expiresAt):
                 context.logger.info("cli login approved", metadata: ["user": "\(caller.userID)"])
                 let minutes = max(1, Int((expiresAt.timeIntervalSinceNow / 60).rounded()))

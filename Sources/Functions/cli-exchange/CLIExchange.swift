@@ -4,13 +4,16 @@ import Domain
 import FoundationEssentials
 import Runtime
 
-/// `POST /api/auth/cli/exchange` `{"device_code", "verification_code"}` — the CLI trades an
-/// approved device code and the code the user typed for a refresh token and an access token.
-/// Public (anonymous session). Once only; five wrong codes kill the device code.
+/// `POST /api/auth/cli/exchange` `{"device_code", "verification_code", "proof"}` — the CLI trades
+/// an approved device code and the code the user typed for a refresh token and an access token,
+/// proving with `proof` (CLIClientKey) that it holds the private key whose public half the
+/// approval stored. Public (anonymous session). Once only; five wrong codes or proofs kill the
+/// device code.
 struct CLIExchange: HTTPFunction {
     struct Exchange: Decodable {
         let device_code: String
         let verification_code: String
+        let proof: String
     }
 
     enum Outcome: Sendable {
@@ -47,7 +50,9 @@ struct CLIExchange: HTTPFunction {
                 }
                 if try device["expired"] as Bool { return .expired }
                 let id: UUID = try device["id"]
-                guard credentials.matches((try device["verification_code_mac"] as Bytes).bytes, code, for: deviceCode) else {
+                let clientKey = (try device["client_public_key"] as Bytes?).flatMap { CLIClientKey(x963: $0.bytes) }
+                guard credentials.matches((try device["verification_code_mac"] as Bytes).bytes, code, for: deviceCode),
+                      clientKey?.isValidProof(exchange.proof, deviceCode: deviceCode, code: code) == true else {
                     let left: Int = try await transaction.query(
                         "SELECT private.cli_record_failed_attempt($1, $2) AS left", id, CLILoginPolicy.maximumFailedAttempts).first?["left"] ?? 0
                     return .wrongCode(attemptsLeft: left)
@@ -70,6 +75,7 @@ struct CLIExchange: HTTPFunction {
             case .expired:
                 throw HTTPError.oauth("expired_token", "the verification code has expired: run the CLI login again")
             case .wrongCode(let left):
+                // One answer for a wrong code and a wrong proof: a guesser learns nothing about either.
                 throw HTTPError.oauth("invalid_grant", "wrong verification code: \(left) attempt\(left == 1 ? "" : "s") left")
             case .started(let user, let session):
                 context.logger.info("cli session started", metadata: ["user": "\(user)", "session": "\(session)"])
