@@ -38,6 +38,8 @@ let package = Package(
         .executable(name: "audit-events", targets: ["audit-events"]),
         .executable(name: "workspaces", targets: ["workspaces"]),
         .executable(name: "gateway", targets: ["gateway"]),
+        // The command-line client: `swift build -c release --product zcp`.
+        .executable(name: "zcp", targets: ["zcp"]),
         .executable(name: "migrate", targets: ["migrate"]),
     ],
     dependencies: [
@@ -141,6 +143,15 @@ let package = Package(
         ),
 
         // A handler that misbehaves on request, to prove the runtime and gateway; never shipped.
+        // The command-line client (Linux and macOS): login, stored sessions, credentials for tools.
+        .target(
+            name: "CLIClient",
+            dependencies: ["Domain", "Runtime", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .executableTarget(
+            name: "zcp",
+            dependencies: ["CLIClient", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(name: "runtime-fixture", dependencies: ["Runtime"], path: "Tests/Fixtures/runtime-fixture"),
 
         // The runtime alone, for `make bench`; never shipped.
