@@ -4,7 +4,8 @@
 # cfn-lint, joserfc, schemathesis). Does nothing, and asks no registry, when everything is present.
 set -euo pipefail
 
-debian_packages=(libpq-dev libcurl4-openssl-dev libssl-dev postgresql pkg-config openssl curl chromium chromium-driver)
+# tmux and git: the CLI's tests type into a terminal and clone through its git credential helper.
+debian_packages=(libpq-dev libcurl4-openssl-dev libssl-dev postgresql pkg-config openssl curl chromium chromium-driver tmux git)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -24,8 +25,9 @@ command -v cfn-lint >/dev/null 2>&1 || python_missing+=("cfn-lint")
 python3 -c 'import joserfc' 2>/dev/null || python_missing+=("joserfc")
 # Fuzzes the HTTP API against infra/openapi.yaml.
 command -v schemathesis >/dev/null 2>&1 || python_missing+=("schemathesis")
-# The README's walkthrough uses the AWS CLI as a customer would.
+# The README's walkthrough uses the AWS CLI as a customer would; the CLI's tests use it and boto3.
 command -v aws >/dev/null 2>&1 || python_missing+=("awscli")
+python3 -c 'import boto3' 2>/dev/null || python_missing+=("boto3")
 # Drives headless Chromium through the CLI approval page.
 python3 -c 'import selenium' 2>/dev/null || python_missing+=("selenium")
 if [ ${#python_missing[@]} -gt 0 ]; then

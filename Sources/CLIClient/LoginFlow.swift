@@ -40,6 +40,11 @@ public struct LoginFlow {
         throw .failure("login did not complete after \(Self.loginsPerRun) attempts")
     }
 
+    static func left(_ tries: Int) -> String {
+        let left = triesPerLogin - tries
+        return left == 1 ? "1 try left" : "\(left) tries left"
+    }
+
     /// One device code: nil when it can no longer succeed (wrong codes, expired, used).
     private func attempt() throws(CLIError) -> TokenAnswer? {
         let deviceCode = DeviceCode(UUID().uuidString)!
@@ -56,7 +61,7 @@ public struct LoginFlow {
             guard let typed = ask("Enter the code shown in the browser: ") else { throw .failure("no code entered") }
             guard let code = VerificationCode(typed: typed) else {
                 tries += 1
-                say("That is not a code: 6 letters and digits, like ACD-EFG (\(Self.triesPerLogin - tries) tries left).\n")
+                say("That is not a code: 6 letters and digits, like ACD-EFG (\(Self.left(tries))).\n")
                 continue
             }
             let proof: String
@@ -71,7 +76,7 @@ public struct LoginFlow {
                 say("Not approved yet: press Approve in the browser first, then enter the code it shows.\n")
             case "invalid_grant" where description.hasPrefix("wrong verification code"):
                 tries += 1
-                if tries < Self.triesPerLogin { say("That code is not right (\(Self.triesPerLogin - tries) tries left).\n") }
+                if tries < Self.triesPerLogin { say("That code is not right (\(Self.left(tries))).\n") }
             default:
                 say("The login cannot be completed: \(description).\n")
                 return nil

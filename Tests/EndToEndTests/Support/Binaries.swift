@@ -13,8 +13,10 @@ struct CommandResult {
 }
 
 /// Runs a built executable to completion.
-func runExecutable(_ name: String, arguments: [String] = [], standardInput: String? = nil, environment: [String: String] = [:]) throws -> CommandResult {
-    try runProgram(URL(fileURLWithPath: binDirectory).appendingPathComponent(name).path, arguments: arguments, standardInput: standardInput, environment: environment)
+func runExecutable(_ name: String, arguments: [String] = [], standardInput: String? = nil, environment: [String: String] = [:],
+                   removing: Set<String> = []) throws -> CommandResult {
+    try runProgram(URL(fileURLWithPath: binDirectory).appendingPathComponent(name).path, arguments: arguments, standardInput: standardInput,
+                   environment: environment, removing: removing)
 }
 
 /// Runs a program to completion, with the test's environment less `removing` plus `environment`.
