@@ -20,8 +20,10 @@ final class LocalScriptServer: @unchecked Sendable {
         baseURL = url
     }
 
+    /// SIGKILL: a child started from a test's thread can inherit a mask that blocks SIGTERM, and
+    /// these servers keep nothing worth a clean stop.
     deinit {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }
