@@ -185,6 +185,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        .testTarget(name: "CLIClientTests", dependencies: ["CLIClient", "Runtime"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Runtime", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "DatabaseTests",

@@ -2,6 +2,18 @@ import ArgumentParser
 import CLIClient
 import Foundation
 
+/// Which cloud identity's credentials (`credentials`, `exec`).
+struct IdentityOptions: ParsableArguments {
+    @Option(help: "The cloud identity: its ID, or its name, role name, role ARN or account ID in the workspace.")
+    var identity: String
+    @Option(help: "The workspace to look the identity up in (an ID or a name).")
+    var workspace: String?
+
+    func credentials(_ context: CommandContext) -> CloudCredentials {
+        CloudCredentials(tokens: context.tokens, workspace: workspace ?? context.environment["ZCP_WORKSPACE"])
+    }
+}
+
 /// For `~/.aws/config`: `credential_process = zcp credentials --identity prod`. Prints the JSON on
 /// stdout and nothing else; never starts a login (there is no terminal there): when one is
 /// needed it fails at once with exit 4 and one line on stderr.
@@ -10,15 +22,11 @@ struct Credentials: ParsableCommand {
         abstract: "Print AWS credential_process JSON (Version 1) for a cloud identity; cached while more than 15 minutes are left.")
 
     @OptionGroup var profileOption: ProfileOption
-    @Option(help: "The cloud identity: its ID, or its name, role name, role ARN or account ID in the workspace.")
-    var identity: String
-    @Option(help: "The workspace to look the identity up in (an ID or a name).")
-    var workspace: String?
+    @OptionGroup var target: IdentityOptions
 
     func run() throws {
         let context = profileOption.context
-        let credentials = try CloudCredentials(tokens: context.tokens, workspace: workspace ?? context.environment["ZCP_WORKSPACE"])
-            .aws(identity: identity, cached: true)
+        let credentials = try target.credentials(context).aws(identity: target.identity, cached: true)
         output(credentials.credentialProcessJSON)
     }
 }
@@ -30,17 +38,14 @@ struct Exec: ParsableCommand {
         abstract: "Run a command with a cloud identity's credentials, renewed while it runs (zcp exec --identity prod -- terraform apply).")
 
     @OptionGroup var profileOption: ProfileOption
-    @Option(help: "The cloud identity: its ID, or its name, role name, role ARN or account ID in the workspace.")
-    var identity: String
-    @Option(help: "The workspace to look the identity up in (an ID or a name).")
-    var workspace: String?
+    @OptionGroup var target: IdentityOptions
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
     var command: [String] = []
 
     func run() throws {
         guard !command.isEmpty else { throw CLIError.usage("give the command to run after --, e.g. zcp exec --identity prod -- aws s3 ls") }
         let context = profileOption.context
-        let source = CloudCredentials(tokens: context.tokens, workspace: workspace ?? context.environment["ZCP_WORKSPACE"])
+        let source = target.credentials(context), identity = target.identity
         let server = try CredentialServer { try source.aws(identity: identity, cached: false) }
         // The first set now: a wrong identity or an ended login fails here, not inside the command.
         _ = try server.fresh()
@@ -54,7 +59,7 @@ struct Exec: ParsableCommand {
         environment["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
         environment["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url
         environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = server.authorizationToken
-        environment["ZCP_IDENTITY"] = identity
+        environment["ZCP_IDENTITY"] = target.identity
         throw ExitCode(try ChildCommand.run(command, environment: environment))
     }
 }
