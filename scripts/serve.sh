@@ -48,6 +48,10 @@ Deploy the customer role with the workspace's external ID (GET /api/aws/external
 Connect it (POST /api/cloud-identities) and scan it (POST /api/cloud-identities/<id>/scans).
 Scans read $SCAN_REGIONS here (SCAN_REGIONS).
 
+The command-line client (built with the rest): log in through the browser, then use it as a tool would:
+  .build/debug/zcp login --api-url http://127.0.0.1:$port
+  .build/debug/zcp identities; .build/debug/zcp exec --identity <name> -- aws sts get-caller-identity
+
 The API, every route: infra/openapi.yaml. The README walks through the rest. Ctrl-C stops everything.
 TEXT
 wait "$gateway"

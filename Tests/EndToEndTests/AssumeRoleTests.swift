@@ -52,12 +52,12 @@ import Testing
         #expect(abs(expiration.timeIntervalSinceNow - 3600) < 120)
         #expect(answer.headers["cache-control"] == "no-store")
 
-        // The AWS SDK, configured as a user would: scripts/aws-credential-process.sh calls the platform.
+        // The AWS SDK, configured as a CI job would: zcp with an access token in ZCP_TOKEN calls the platform.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("credential-process-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("config").path
-        try "[profile customer]\ncredential_process = \(FileManager.default.currentDirectoryPath)/scripts/aws-credential-process.sh \(workspace.identity)\nregion = us-east-1\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "[profile customer]\ncredential_process = \(binDirectory)/zcp credentials --identity \(workspace.identity)\nregion = us-east-1\n".write(toFile: config, atomically: true, encoding: .utf8)
         let sdk = try runProgram("/usr/bin/env", arguments: ["python3", "-c", """
             import boto3
             session = boto3.Session(profile_name="customer")
@@ -68,7 +68,7 @@ import Testing
             except Exception as error:
                 print(type(error).__name__, getattr(error, "response", {}).get("Error", {}).get("Code"))
             """], environment: [
-                "AWS_CONFIG_FILE": config, "ZCP_TOKEN": workspace.member.token, "ZCP_URL": gateway.baseURL,
+                "AWS_CONFIG_FILE": config, "ZCP_TOKEN": workspace.member.token, "ZCP_API_URL": gateway.baseURL,
             ], removing: ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"])
         #expect(sdk.status == 0, "\(sdk.standardError)")
         let roleName = workspace.role.split(separator: "/").last!
