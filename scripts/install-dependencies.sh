@@ -4,8 +4,10 @@
 # cfn-lint, joserfc, schemathesis). Does nothing, and asks no registry, when everything is present.
 set -euo pipefail
 
-# tmux and git: the CLI's tests type into a terminal and clone through its git credential helper.
-debian_packages=(libpq-dev libcurl4-openssl-dev libssl-dev postgresql pkg-config openssl curl chromium chromium-driver tmux git)
+# tmux and git: the CLI's tests type into a terminal and clone through its git credential helper;
+# dbus-daemon, gnome-keyring and libsecret-tools: they store its login in a real Secret Service.
+debian_packages=(libpq-dev libcurl4-openssl-dev libssl-dev postgresql pkg-config openssl curl chromium chromium-driver tmux git
+  dbus-daemon gnome-keyring libsecret-tools)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -48,9 +48,9 @@ import Testing
         #expect(shown.contains("/cli/login?device_code="), "the link is printed for the person too: \(shown)")
         let code = try String(contentsOfFile: browser + "/code", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         try type("ACD-EFG" == code ? "ACD-EFH" : "ACD-EFG")
-        #expect(try await eventually(seconds: 10) { screen().contains("2 tries left") }, "\(screen())")
+        #expect(try await eventually(seconds: 60) { screen().contains("2 tries left") }, "\(screen())")
         try type(code)
-        #expect(try await eventually(seconds: 20) { screen().contains("EXIT=0") }, "\(screen())")
+        #expect(try await eventually(seconds: 90) { screen().contains("EXIT=0") }, "\(screen())")
         #expect(screen().contains("Logged in"))
 
         let status = try person.run(["status"])
@@ -174,5 +174,63 @@ import Testing
         #expect(try ci.run(["login", "--no-browser"], environment: ["ZCP_TOKEN": ci.user.token]).status == 2)
         #expect(try ci.run(["token"], environment: ["ZCP_TOKEN": ci.user.token]).standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == ci.user.token)
         #expect(try ci.run(["workspaces"], environment: ["ZCP_TOKEN": "not-a-token"]).status == 4)
+    }
+}
+
+/// The login in a real Secret Service (a session bus of its own with gnome-keyring, unlocked),
+/// as on a Linux desktop; and where the keyring cannot answer, the encrypted file, said once.
+@Suite(.serialized) final class ZCPKeyringTests: @unchecked Sendable {
+    let gateway: GatewayProcess
+    let owner: Database
+
+    init() throws {
+        gateway = try GatewayProcess(template: try String(contentsOfFile: "infra/template.yaml", encoding: .utf8))
+        owner = try Database(url: try #require(ProcessInfo.processInfo.environment["MIGRATION_DATABASE_URL"]), applicationName: "zcp-keyring-tests")
+    }
+
+    /// `dbus-daemon --session` and an unlocked gnome-keyring on it; stopped by PID at the end.
+    final class SecretService {
+        let address: String
+        let pids: [Int32]
+
+        init() throws {
+            let started = try runProgram("/usr/bin/env", arguments: ["python3", "Tests/Support/secret-service/start.py",
+                                                                   NSTemporaryDirectory() + "secret-service-\(UUID().uuidString.prefix(8))"])
+            let answer = try jsonObject(started.standardOutput)
+            guard let address = answer["address"] as? String, let pids = answer["pids"] as? [Int] else { throw CocoaError(.executableLoad) }
+            self.address = address
+            self.pids = pids.map(Int32.init)
+        }
+
+        deinit { for pid in pids { kill(pid, SIGTERM) } }
+
+        func lookup(_ profile: String) throws -> String {
+            try runProgram("/usr/bin/timeout", arguments: ["5", "secret-tool", "lookup", "service", "zcp", "profile", profile],
+                           environment: ["DBUS_SESSION_BUS_ADDRESS": address]).standardOutput
+        }
+    }
+
+    @Test func theLoginLivesInTheKeyringAndLogoutClearsIt() async throws {
+        let service = try SecretService()
+        var person = ZCPUser(gateway: gateway, user: try await makeSignedInUser(owner: owner))
+        person.sessionBus = service.address
+        let said = try person.logIn()
+        #expect(said.contains("kept in the system keyring"), "\(said)")
+        #expect(!(try service.lookup("default")).isEmpty)
+        let file = try String(contentsOfFile: person.configDirectory + "/auth.json", encoding: .utf8)
+        #expect(file.contains("keyring") && !file.contains("sealed"), "the file only says where the login is")
+        #expect(!FileManager.default.fileExists(atPath: person.configDirectory + "/auth.key"))
+        #expect(try person.run(["token"]).status == 0)
+        #expect(try person.run(["status"]).standardOutput.contains("the system keyring"))
+        #expect(try person.run(["logout"]).status == 0)
+        #expect(try service.lookup("default").isEmpty)
+    }
+
+    @Test func whenNoKeyringAnswersTheLoginGoesToTheEncryptedFile() async throws {
+        var person = ZCPUser(gateway: gateway, user: try await makeSignedInUser(owner: owner))
+        person.sessionBus = "unix:path=/nonexistent/bus"
+        let said = try person.logIn()
+        #expect(said.contains("encrypted file"), "\(said)")
+        #expect(try person.run(["token"]).status == 0)
     }
 }

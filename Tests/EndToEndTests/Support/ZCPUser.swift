@@ -8,6 +8,8 @@ struct ZCPUser {
     let gateway: GatewayProcess
     let user: (id: UUID, token: String)
     let configDirectory: String
+    /// A session bus with a Secret Service: the login goes to the keyring instead of the file.
+    var sessionBus: String?
     var binary: String { URL(fileURLWithPath: binDirectory).appendingPathComponent("zcp").path }
 
     init(gateway: GatewayProcess, user: (id: UUID, token: String), configDirectory: String? = nil) {
@@ -22,7 +24,9 @@ struct ZCPUser {
                                        "ZCP_PROFILE", "ZCP_WORKSPACE", "DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS"]
 
     var environment: [String: String] {
-        ["ZCP_CONFIG_DIR": configDirectory, "ZCP_API_URL": gateway.baseURL, "ZCP_KEYRING": "file"]
+        let base = ["ZCP_CONFIG_DIR": configDirectory, "ZCP_API_URL": gateway.baseURL]
+        guard let sessionBus else { return base.merging(["ZCP_KEYRING": "file"]) { $1 } }
+        return base.merging(["DBUS_SESSION_BUS_ADDRESS": sessionBus]) { $1 }
     }
 
     func run(_ arguments: [String], standardInput: String? = nil, environment extra: [String: String] = [:]) throws -> CommandResult {
