@@ -13,7 +13,7 @@ import Testing
     let account: CustomerAccount
 
     init() throws {
-        gateway = try GatewayProcess(template: try String(contentsOfFile: "infra/template.yaml", encoding: .utf8))
+        gateway = try GatewayProcess(template: try String(contentsOfFile: "infra/template.yaml", encoding: .utf8), environment: ["SCAN_REGIONS": ScanWorkspace.regions])
         owner = try Database(url: try #require(ProcessInfo.processInfo.environment["MIGRATION_DATABASE_URL"]), applicationName: "zcp-tools-tests")
         account = try CustomerAccount()
     }
@@ -256,5 +256,29 @@ import Testing
         #expect(cloned.status == 0, "\(cloned.standardError)")
         #expect(try String(contentsOfFile: root + "/clone/README", encoding: .utf8) == "private\n")
         #expect(!(try String(contentsOfFile: root + "/clone/.git/config", encoding: .utf8)).contains(token))
+    }
+
+    /// The everyday commands a terminal user runs, by name not ID: identities, a scan followed to
+    /// its end, findings as a table and as JSON, sessions, and revoking an identity.
+    @Test func theEverydayCommandsWorkByName() async throws {
+        let setup = try await connected()
+        let identities = try setup.person.run(["identities"])
+        #expect(identities.status == 0 && identities.standardOutput.contains(setup.roleName), "\(identities.standardError)")
+
+        let scan = try setup.person.run(["scans", "start", "--identity", setup.roleName, "--watch"])
+        #expect(scan.status == 0, "\(scan.standardError)")
+        let scanID = scan.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(UUID(uuidString: scanID) != nil, "the scan's ID on stdout")
+        #expect(scan.standardError.contains("scan succeeded") || scan.standardError.contains("scan partial"), "\(scan.standardError)")
+        let findings = try setup.person.run(["findings", "--json", "--limit", "5"])
+        #expect(findings.status == 0 && findings.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("["), "\(findings.standardError)")
+        let table = try setup.person.run(["findings", "--status", "PASS,FAIL"])
+        #expect(table.standardOutput.hasPrefix("SEVERITY"), "\(table.standardError)")
+        #expect(try setup.person.run(["scans"]).standardOutput.contains(scanID))
+        #expect(try setup.person.run(["sessions"]).standardOutput.contains("(this one)"))
+
+        #expect(try setup.person.run(["identities", "revoke", setup.roleName]).status == 0)
+        let after = try setup.person.run(["credentials", "--identity", setup.roleName])
+        #expect(after.status == 1 && after.standardOutput.isEmpty, "\(after.standardError)")
     }
 }
