@@ -150,7 +150,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "zcp",
-            dependencies: ["CLIClient", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["CLIClient", "Runtime", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "runtime-fixture", dependencies: ["Runtime"], path: "Tests/Fixtures/runtime-fixture"),
 

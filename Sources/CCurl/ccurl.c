@@ -11,6 +11,13 @@ struct ccurl_handle {
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+// Set once at init, before any request; read-only afterwards.
+static char *ca_file = NULL;
+
+void ccurl_set_ca_file(const char *path) {
+    free(ca_file);
+    ca_file = path ? strdup(path) : NULL;
+}
 static void global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 ccurl_handle *ccurl_handle_new(void) {
@@ -81,6 +88,7 @@ int ccurl_perform(ccurl_handle *handle,
     list = curl_slist_append(list, "Expect:");
 
     curl_easy_setopt(easy, CURLOPT_URL, url);
+    if (ca_file) curl_easy_setopt(easy, CURLOPT_CAINFO, ca_file);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);

@@ -18,6 +18,7 @@ struct LocalInvoke<Handler: LambdaHandler> {
         }
         let handler: Handler
         do {
+            try CertificateAuthorities.configure(environment: initContext.environment)
             handler = try await Handler(context: initContext)
         } catch {
             let failure = FunctionError(thrown: error, prefix: "Runtime")

@@ -12,6 +12,7 @@ struct RuntimeLoop<Handler: LambdaHandler> {
         let logger = initContext.logger
         let handler: Handler
         do {
+            try CertificateAuthorities.configure(environment: initContext.environment)
             handler = try await Handler(context: initContext)
         } catch {
             let failure = FunctionError(thrown: error, prefix: "Runtime")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLIClient
 import Foundation
+import Runtime
 
 /// `zcp`: the platform's command-line client. Log in once in a browser; then every tool gets
 /// short-lived cloud credentials from the platform (credential_process, exec), git gets the
@@ -25,6 +26,8 @@ struct ZCP: ParsableCommand {
     /// Runs the command line and exits with gh's codes: usage errors are 2, not ArgumentParser's 64.
     static func runAndExit() -> Never {
         do {
+            // HTTPS trust from where zcp runs (SSL_CERT_FILE, else the system's bundle).
+            do { try CertificateAuthorities.configure(environment: Environment()) } catch { throw CLIError.failure(error.description) }
             var command = try parseAsRoot()
             try command.run()
             Foundation.exit(0)

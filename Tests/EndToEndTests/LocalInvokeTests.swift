@@ -54,4 +54,13 @@ import Testing
         #expect(result.status == 1)
         #expect(try jsonObject(result.standardOutput)["errorType"] as? String == "Runtime.InvalidEvent")
     }
+
+    /// Without a CA bundle a function does not start (Runtime.InitError naming SSL_CERT_FILE).
+    @Test func aFunctionWithoutACABundleRefusesToStart() throws {
+        let result = try runExecutable("health", arguments: ["--event", "events/health.json"], environment: ["SSL_CERT_FILE": "/nonexistent/ca.pem"])
+        #expect(result.status == 1)
+        let error = try jsonObject(result.standardOutput)
+        #expect(error["errorType"] as? String == "Runtime.InitError")
+        #expect((error["errorMessage"] as? String)?.contains("SSL_CERT_FILE") == true, "\(error)")
+    }
 }

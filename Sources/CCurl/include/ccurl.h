@@ -20,6 +20,10 @@ typedef struct {
     char error[256];
 } ccurl_response;
 
+/// The CA bundle every handle verifies servers against (copied); NULL leaves libcurl's built-in
+/// default, which is the build machine's path and may not exist where the binary runs.
+void ccurl_set_ca_file(const char *path);
+
 /// A new easy handle; keep it for the process so connections are reused (keep-alive).
 ccurl_handle *ccurl_handle_new(void);
 void ccurl_handle_free(ccurl_handle *handle);
