@@ -14,7 +14,7 @@ options.binary_location = "/usr/bin/chromium"
 for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=900,700"):
     options.add_argument(argument)
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-driver.set_page_load_timeout(30)
+driver.set_page_load_timeout(60)
 try:
     driver.get(link)
     # Not signed in: the sign-in page, which comes back to the link.
