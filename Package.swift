@@ -53,7 +53,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
-        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // libcurl is dlopen'ed on first use (see ccurl.c); only its headers are needed to build.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .target(
             name: "Runtime",
             dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]

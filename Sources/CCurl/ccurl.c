@@ -1,16 +1,56 @@
 #include "ccurl.h"
 
+// The declarations only: the calls go through pointers, which typecheck-gcc.h's macros would hide.
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+// libcurl is opened on first use, not linked: its ~30 shared libraries (TLS, Kerberos, LDAP, ...)
+// cost more at process start than the rest of a function together, and most functions never call
+// out, or not before their first event. Only the declarations of <curl/curl.h> are used here.
+#ifdef __APPLE__
+#define CCURL_LIBRARY "libcurl.4.dylib"
+#else
+#define CCURL_LIBRARY "libcurl.so.4"
+#endif
+
+static struct {
+    CURLcode (*global_init)(long);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *);
+    void (*easy_reset)(CURL *);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_perform)(CURL *);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    const char *(*easy_strerror)(CURLcode);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+} curl;
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static int loaded = 0;
+static char load_error[512];
 
 struct ccurl_handle {
     CURL *easy;
 };
 
-static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+#define curl_easy_init curl.easy_init
+#define curl_easy_cleanup curl.easy_cleanup
+#define curl_easy_reset curl.easy_reset
+#undef curl_easy_setopt
+#define curl_easy_setopt curl.easy_setopt
+#define curl_easy_perform curl.easy_perform
+#undef curl_easy_getinfo
+#define curl_easy_getinfo curl.easy_getinfo
+#define curl_easy_strerror curl.easy_strerror
+#define curl_slist_append curl.slist_append
+#define curl_slist_free_all curl.slist_free_all
 // Set once at init, before any request; read-only afterwards.
 static char *ca_file = NULL;
 
@@ -18,10 +58,43 @@ void ccurl_set_ca_file(const char *path) {
     free(ca_file);
     ca_file = path ? strdup(path) : NULL;
 }
-static void global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void global_init(void) {
+    void *library = dlopen(CCURL_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+        snprintf(load_error, sizeof(load_error), "cannot load %s: %s", CCURL_LIBRARY, dlerror());
+        return;
+    }
+#define RESOLVE(field, symbol) \
+    if (!(*(void **)&curl.field = dlsym(library, symbol))) { \
+        snprintf(load_error, sizeof(load_error), "%s has no %s", CCURL_LIBRARY, symbol); \
+        return; \
+    }
+    RESOLVE(global_init, "curl_global_init")
+    RESOLVE(easy_init, "curl_easy_init")
+    RESOLVE(easy_cleanup, "curl_easy_cleanup")
+    RESOLVE(easy_reset, "curl_easy_reset")
+    RESOLVE(easy_setopt, "curl_easy_setopt")
+    RESOLVE(easy_perform, "curl_easy_perform")
+    RESOLVE(easy_getinfo, "curl_easy_getinfo")
+    RESOLVE(easy_strerror, "curl_easy_strerror")
+    RESOLVE(slist_append, "curl_slist_append")
+    RESOLVE(slist_free_all, "curl_slist_free_all")
+#undef RESOLVE
+    if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(load_error, sizeof(load_error), "curl_global_init failed");
+        return;
+    }
+    loaded = 1;
+}
+
+const char *ccurl_load_error(void) {
+    pthread_once(&global_once, global_init);
+    return loaded ? NULL : load_error;
+}
 
 ccurl_handle *ccurl_handle_new(void) {
     pthread_once(&global_once, global_init);
+    if (!loaded) return NULL;
     ccurl_handle *handle = calloc(1, sizeof(ccurl_handle));
     if (!handle) return NULL;
     handle->easy = curl_easy_init();

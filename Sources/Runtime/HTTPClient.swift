@@ -40,18 +40,26 @@ public struct HTTPTransportError: Error, CustomStringConvertible {
 }
 
 /// A blocking HTTP/1.1 client on one libcurl easy handle, reused so the connection stays alive.
-/// Not thread-safe: one owner at a time (the runtime loop owns one; concurrent callers make their own).
+/// Not thread-safe: one owner at a time (concurrent callers make their own). The handle, and
+/// libcurl itself, come with the first request, so a function pays for them only when it calls out.
 public final class HTTPClient {
-    private let handle: OpaquePointer
+    private var easy: OpaquePointer?
 
-    public init() {
-        guard let handle = ccurl_handle_new() else { fatalError("libcurl could not create an easy handle") }
-        self.handle = handle
+    public init() {}
+
+    deinit { if let easy { ccurl_handle_free(easy) } }
+
+    private func handle() throws(HTTPTransportError) -> OpaquePointer {
+        if let easy { return easy }
+        guard let created = ccurl_handle_new() else {
+            throw HTTPTransportError(code: -1, message: ccurl_load_error().map { String(cString: $0) } ?? "libcurl could not create an easy handle")
+        }
+        easy = created
+        return created
     }
 
-    deinit { ccurl_handle_free(handle) }
-
     public func send(_ request: Request) throws(HTTPTransportError) -> Response {
+        let handle = try handle()
         var response = ccurl_response()
         defer { ccurl_response_free(&response) }
         let lines = request.headers.map { "\($0.name): \($0.value)" }
@@ -75,7 +83,7 @@ public final class HTTPClient {
 
 /// Header lines as bytes: `String` splitting is grapheme-aware (`\r\n` is one Character), which
 /// made parsing the dearest part of a warm invocation.
-private func parseHeaders(_ block: UnsafeBufferPointer<UInt8>) -> [String: String] {
+func parseHeaders(_ block: UnsafeBufferPointer<UInt8>) -> [String: String] {
     var headers: [String: String] = [:]
     var lineStart = 0
     while lineStart < block.count {

@@ -29,13 +29,13 @@ public enum RuntimeAPIError: Error, CustomStringConvertible {
 public final class RuntimeAPIClient {
     enum State { case idle, waitingForNext, processing(requestID: String) }
 
-    private let base: String
-    private let http = HTTPClient()
+    private let base = "/2018-06-01"
+    private let connection: LoopbackHTTPConnection
     private var state = State.idle
 
     /// `endpoint` is `AWS_LAMBDA_RUNTIME_API`: `host:port`.
     public init(endpoint: String) {
-        self.base = "http://\(endpoint)/2018-06-01"
+        connection = LoopbackHTTPConnection(endpoint: endpoint)
     }
 
     /// Blocks until the platform has an event: no client timeout, the function is frozen meanwhile.
@@ -88,7 +88,7 @@ public final class RuntimeAPIClient {
         if method == "POST" { headers.append(("Content-Type", "application/json")) }
         if let errorType { headers.append(("Lambda-Runtime-Function-Error-Type", errorType)) }
         do {
-            return try http.send(HTTPClient.Request(method: method, url: base + path, headers: headers, body: body, timeoutMilliseconds: timeout))
+            return try connection.send(method: method, path: base + path, headers: headers, body: body, timeoutMilliseconds: timeout)
         } catch {
             throw .transport(error)
         }

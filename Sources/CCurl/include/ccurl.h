@@ -24,7 +24,10 @@ typedef struct {
 /// default, which is the build machine's path and may not exist where the binary runs.
 void ccurl_set_ca_file(const char *path);
 
-/// A new easy handle; keep it for the process so connections are reused (keep-alive).
+/// NULL once libcurl is loaded (on first use) and initialised, else why not; loads it if needed.
+const char *ccurl_load_error(void);
+
+/// A new easy handle, or NULL when libcurl cannot be loaded (see ccurl_load_error); keep it for the process so connections are reused (keep-alive).
 ccurl_handle *ccurl_handle_new(void);
 void ccurl_handle_free(ccurl_handle *handle);
 
