@@ -16,7 +16,8 @@ run: build
 
 test: deps
 	$(SWIFT) build --build-tests
-	scripts/with-services.sh --fresh scripts/test.sh
+	infra/package.sh
+	PLATFORM_LAMBDA_BUNDLES=$(CURDIR)/.build/lambda scripts/with-services.sh --fresh scripts/test.sh
 
 package: deps
 	infra/package.sh

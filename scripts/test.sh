@@ -6,8 +6,16 @@ cd "$(dirname "$0")/.."
 echo "== cfn-lint: the CloudFormation / SAM templates" >&2
 cfn-lint infra/template.yaml infra/customer-role.yaml
 
+echo "== the Lambda bundles: glibc and library check" >&2
+scripts/check-lambda-bundle.py "$PLATFORM_LAMBDA_BUNDLES"/*/
+
 echo "== swift test" >&2
 PLATFORM_BIN_DIR=$(swift build --show-bin-path) swift test --skip-build 2>&1
+
+echo "== swift test through PgBouncer (transaction mode): the data layer and the end-to-end suites" >&2
+# The same suites again with every function and test connection going through the pooler.
+DATABASE_URL=$POOLED_DATABASE_URL PLATFORM_BIN_DIR=$(swift build --show-bin-path) swift test --skip-build \
+  --filter 'DatabaseTests|EndToEndTests' --skip 'LambdaBundleTests' 2>&1
 
 echo "== schemathesis: the HTTP API against infra/openapi.yaml (fixed seed)" >&2
 PLATFORM_BIN_DIR=$(swift build --show-bin-path) scripts/api-fuzz.sh

@@ -51,10 +51,11 @@ settings=(-c "listen_addresses=127.0.0.1" -c "port=$port" -c "unix_socket_direct
 [ $fresh -eq 0 ] || settings+=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
 
 postgres_pid=""
+pgbouncer_pid=""
 moto_pid=""
 guardduty_pid=""
 stop_services() {
-  for pid in $moto_pid $guardduty_pid; do
+  for pid in $moto_pid $guardduty_pid $pgbouncer_pid; do
     if kill -0 "$pid" 2>/dev/null; then
       kill "$pid"
       wait "$pid" 2>/dev/null || true
@@ -119,6 +120,37 @@ export MIGRATION_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/platform"
 export DATABASE_URL="postgresql://authenticator@127.0.0.1:$port/platform"
 export PG_DATA_DIRECTORY="$data" PG_BIN_DIRECTORY="$bindir"
 echo "postgres ready on 127.0.0.1:$port (pid $postgres_pid, data $data)" >&2
+
+# PgBouncer in transaction mode in front of it, as production puts a pooler (Supavisor, RDS Proxy,
+# PgBouncer) between thousands of function instances and one Postgres. POOLED_DATABASE_URL
+# reaches the same database through it; make test runs the data-layer and end-to-end suites
+# both ways. Debian's pgbouncer refuses to run as root.
+pgbouncer_bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+[ -x "$pgbouncer_bin" ] || { echo "pgbouncer not found; run scripts/install-dependencies.sh" >&2; exit 1; }
+pgbouncer_port=$(free_port)
+rm -f "$cluster/pgbouncer.pid"
+cat > "$cluster/pgbouncer.ini" <<EOF
+[databases]
+platform = host=127.0.0.1 port=$port dbname=platform
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $pgbouncer_port
+unix_socket_dir =
+auth_type = trust
+auth_file = $cluster/pgbouncer-users.txt
+pool_mode = transaction
+max_client_conn = 4000
+default_pool_size = 40
+logfile = $cluster/pgbouncer.log
+pidfile = $cluster/pgbouncer.pid
+EOF
+printf '"authenticator" ""\n"postgres" ""\n' > "$cluster/pgbouncer-users.txt"
+[ "$(id -u)" -ne 0 ] || chown postgres:postgres "$cluster/pgbouncer.ini" "$cluster/pgbouncer-users.txt"
+as_postgres "$pgbouncer_bin" -q -d "$cluster/pgbouncer.ini" || { tail -n 20 "$cluster/pgbouncer.log" >&2; exit 1; }
+for _ in $(seq 1 100); do [ -s "$cluster/pgbouncer.pid" ] && break; sleep 0.05; done
+pgbouncer_pid=$(cat "$cluster/pgbouncer.pid")
+export POOLED_DATABASE_URL="postgresql://authenticator@127.0.0.1:$pgbouncer_port/platform?pool_mode=transaction"
+echo "pgbouncer (transaction mode) ready on 127.0.0.1:$pgbouncer_port (pid $pgbouncer_pid)" >&2
 
 # An AWS API peer for development and tests: moto's server on a free loopback port. The AWS
 # clients find it through the standard AWS_ENDPOINT_URL; production leaves that unset.

@@ -12,6 +12,7 @@ import CLibPQ
 /// is reconnected to before anything is sent, so no statement is ever sent twice.
 actor Connection {
     private let url: String
+    private let poolMode: PoolMode
     private let applicationName: String
     // Only touched inside the actor, and by deinit once nothing else can.
     nonisolated(unsafe) private var connection: OpaquePointer?
@@ -24,9 +25,9 @@ actor Connection {
     private(set) var roundTrips = 0
 
     init(url: String, applicationName: String) throws(DatabaseError) {
-        self.url = url
+        (self.url, self.poolMode) = try PoolMode.parse(url)
         self.applicationName = applicationName
-        self.connection = try Self.open(url: url, applicationName: applicationName)
+        self.connection = try Self.open(url: self.url, poolMode: poolMode, applicationName: applicationName)
     }
 
     deinit { if let connection { PQfinish(connection) } }
@@ -55,8 +56,11 @@ actor Connection {
     /// Sends the statements as one pipeline and returns one result per statement. The first
     /// failing statement's error is thrown (the rest of the batch did not run), after rolling
     /// back the transaction it was in.
-    func run(_ statements: [Statement], prepare: Bool = true) throws(DatabaseError) -> [QueryResult] {
+    func run(_ statements: [Statement], prepare wanted: Bool = true) throws(DatabaseError) -> [QueryResult] {
         try Statement.checkSendable(statements)
+        // Behind a transaction pooler the next batch may meet another server connection, where
+        // a name prepared here does not exist: every statement is sent unnamed (parsed each time).
+        let prepare = wanted && poolMode == .session
         let connection = try healthyConnection()
         var expected: [Expected] = []
         var preparedHere: [String: String] = [:]
@@ -149,7 +153,7 @@ actor Connection {
         if let connection { PQfinish(connection) }
         connection = nil
         prepared.removeAll()
-        let fresh = try Self.open(url: url, applicationName: applicationName)
+        let fresh = try Self.open(url: url, poolMode: poolMode, applicationName: applicationName)
         connection = fresh
         return fresh
     }
@@ -178,9 +182,13 @@ actor Connection {
         }
     }
 
-    private static func open(url: String, applicationName: String) throws(DatabaseError) -> OpaquePointer {
-        let keywords = ["dbname", "application_name", "options", "connect_timeout"]
-        let values = [url, applicationName, "-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=3 -c client_min_messages=warning", "5"]
+    private static func open(url: String, poolMode: PoolMode, applicationName: String) throws(DatabaseError) -> OpaquePointer {
+        var keywords = ["dbname", "application_name", "connect_timeout"]
+        var values = [url, applicationName, "5"]
+        if poolMode == .session {
+            keywords.append("options")
+            values.append("-c TimeZone=UTC -c DateStyle=ISO,YMD -c extra_float_digits=3 -c client_min_messages=warning")
+        }
         let connection: OpaquePointer? = withCStrings(keywords + [nil]) { keywordPointers in
             withCStrings(values + [nil]) { valuePointers in PQconnectdbParams(keywordPointers, valuePointers, 1) }
         }

@@ -9,7 +9,8 @@ final class GatewayProcess: @unchecked Sendable {
     let logPath: String
     private let directory: URL
 
-    init(template: String, concurrency: Int = 1, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// `buildDirectory` holds the function executables by name (the debug build unless a test says otherwise).
+    init(template: String, concurrency: Int = 1, arguments: [String] = [], environment: [String: String] = [:], buildDirectory: String = binDirectory) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let templatePath = directory.appendingPathComponent("template.yaml").path
@@ -20,7 +21,7 @@ final class GatewayProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
 
         process.executableURL = URL(fileURLWithPath: binDirectory).appendingPathComponent("gateway")
-        process.arguments = ["--template", templatePath, "--port", "0", "--build-directory", binDirectory, "--concurrency", String(concurrency)] + arguments
+        process.arguments = ["--template", templatePath, "--port", "0", "--build-directory", buildDirectory, "--concurrency", String(concurrency)] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle(forWritingAtPath: outputPath)
         process.standardError = FileHandle(forWritingAtPath: logPath)
