@@ -28,5 +28,11 @@ bench: deps
 lint: deps
 	cfn-lint infra/template.yaml infra/customer-role.yaml
 
+# `sam build` (BuildMethod: makefile) runs `make build-<LogicalId>` with ARTIFACTS_DIR set: the
+# function named by that resource's Handler, as a self-contained bundle (infra/package.sh).
+build-%:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "build-$*: ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 2; }
+	infra/package.sh --into "$(ARTIFACTS_DIR)" "$$(scripts/template-functions.sh | awk -F'\t' -v id='$*' '$$1 == id { print $$2 }')"
+
 clean:
 	rm -rf .build .local

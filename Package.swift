@@ -87,8 +87,7 @@ let package = Package(
             dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["AWS", "Access", "Inventory", "Scan", "Queue", "GitTokens"]
         ),
-        // AWS's APIs (query, REST-XML) need an XML parser: kept apart, so that only functions
-        // that call AWS load FoundationXML, not the token and OIDC functions.
+        // AWS's APIs (query, REST-XML), with the small XML reader their answers need.
         .target(name: "AWSAPI", dependencies: ["Cloud", "Runtime"], path: "Sources/Cloud/AWS"),
         // Getting into a customer's account: the identity through the caller's session, AssumeRole, the audit.
         // Reading a customer's account for a scan: collectors per service and region, one request limiter.

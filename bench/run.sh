@@ -55,7 +55,7 @@ PLATFORM_BIN_DIR="$(swift build -c release --show-bin-path)" scripts/with-servic
 
 echo >&2
 echo "cli-refresh through the gateway (release functions, one process each)..." >&2
-for function in $(sed -n 's#^ *CodeUri: \.\./\.build/lambda/\([a-z0-9-]*\)/\?$#\1#p' infra/template.yaml | sort -u) bench-cli-refresh; do
+for function in $(scripts/template-functions.sh | cut -f2 | sort -u) bench-cli-refresh; do
   swift build -c release --static-swift-stdlib --product "$function" >&2
 done
 swift build --product gateway >&2

@@ -2,7 +2,8 @@
 public struct FunctionDefinition: Sendable, Equatable {
     /// The template's logical id, e.g. `HealthFunction`.
     public let logicalID: String
-    /// The built executable, the last component of `CodeUri` (`../.build/lambda/health/` → `health`).
+    /// The built executable: the `Handler` (provided runtimes pass it on as `_HANDLER`), or for a
+    /// `bootstrap` handler the last component of `CodeUri` (`../.build/lambda/health/` → `health`).
     public let executable: String
     public let timeoutSeconds: Int
     public let memoryMegabytes: Int

@@ -26,9 +26,12 @@ public enum Template {
         for (logicalID, value) in resources.sorted(by: { $0.key < $1.key }) {
             guard let resource = value as? [String: Any], resource["Type"] as? String == "AWS::Serverless::Function" else { continue }
             let properties = resource["Properties"] as? [String: Any] ?? [:]
-            guard let codeURI = properties["CodeUri"] as? String,
-                  let executable = codeURI.split(separator: "/").last.map(String.init) else {
-                throw TemplateError(description: "\(logicalID) has no CodeUri naming its executable")
+            // The Handler names the executable (provided runtimes pass it on as _HANDLER); a template
+            // whose Handler is `bootstrap` names it by its CodeUri folder instead.
+            let handler = (properties["Handler"] ?? globals["Handler"]) as? String
+            let codeURIName = ((properties["CodeUri"] ?? globals["CodeUri"]) as? String)?.split(separator: "/").last.map(String.init)
+            guard let executable = handler.flatMap({ $0 == "bootstrap" ? nil : $0 }) ?? codeURIName, !executable.isEmpty, executable != ".." else {
+                throw TemplateError(description: "\(logicalID) has no Handler naming its executable")
             }
             var routes: [HTTPRoute] = []
             var schedules: [Schedule] = []

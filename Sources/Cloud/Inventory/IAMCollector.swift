@@ -1,6 +1,7 @@
 import AWSAPI
 import Domain
 import FoundationEssentials
+import Runtime
 
 /// IAM (global): the account summary, the password policy, users with their console access, MFA
 /// devices and access keys, and attached customer-managed policies with their documents.
@@ -79,7 +80,7 @@ func attribute(number text: String?) -> AttributeValue {
 /// Policy documents as IAM returns them (URL-encoded JSON) or as S3 does (plain JSON).
 enum PolicyJSON {
     static func parse(urlEncoded text: String?) -> AttributeValue {
-        parse(text.map { $0.removingPercentEncoding ?? $0 })
+        parse(text.map { percentDecoded($0) })
     }
 
     static func parse(_ text: String?) -> AttributeValue {

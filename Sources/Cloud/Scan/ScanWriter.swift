@@ -72,7 +72,7 @@ struct ScanWriter {
         let services = completed.map(\.service), regions = completed.map { $0.region ?? "" }
         let checks = SecurityChecks.all
         let completedUnit = "EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[]) AS u(service, region) WHERE u.service = %@.service AND (u.region = '' OR u.region = %@.region))"
-        func unit(_ table: String) -> String { completedUnit.replacingOccurrences(of: "%@", with: table) }
+        func unit(_ table: String) -> String { completedUnit.replacing("%@", with: table) }
         _ = try await session.batch([
             Statement("""
                 DELETE FROM public.resources r WHERE r.cloud_identity_id = $1 AND r.last_scan_id IS DISTINCT FROM $2 AND \(unit("r"))
