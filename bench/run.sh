@@ -1,51 +1,31 @@
 #!/usr/bin/env bash
 # make bench: cold start, warm invoke and peak RSS of release-built functions, each as a ratio to
-# a minimal C libcurl loop measured by the same harness in the same run (alternating rounds, so
-# the machine's noise falls on both alike).
+# a minimal C loop linking libpq and libcurl, measured by the same harness in the same run
+# (alternating rounds, so the machine's noise falls on both alike); the Lambda zips' sizes; then
+# the database, refresh and scan benchmarks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${BENCH_ROUNDS:-5}
-cold=${BENCH_COLD_RUNS:-20}
-warm=${BENCH_WARM_RUNS:-2000}
 
 out=.build/bench
 mkdir -p "$out"
-echo "building release functions (static Swift stdlib)..." >&2
+echo "packaging the Lambda bundles (release, static Swift stdlib)..." >&2
+infra/package.sh >&2
 swift build -c release --static-swift-stdlib --product bench-noop >&2
-swift build -c release --static-swift-stdlib --product health >&2
-release=$(swift build -c release --static-swift-stdlib --show-bin-path)
 cc -O2 -o "$out/harness" bench/harness.c
-cc -O2 -o "$out/c-floor" bench/c-floor.c -lcurl
+# The floor links both libraries a platform function may need, and loads them (no --as-needed).
+cc -O2 -o "$out/c-floor" bench/c-floor.c -Wl,--no-as-needed -lpq -lcurl
 echo '{}' > "$out/empty.json"
 
-results="$out/results.txt"
-: > "$results"
-for round in $(seq 1 "$rounds"); do
-  echo "round $round/$rounds" >&2
-  echo "c-floor $("$out/harness" "$cold" "$warm" "$out/empty.json" -- "$out/c-floor")" >> "$results"
-  echo "swift-noop $("$out/harness" "$cold" "$warm" "$out/empty.json" -- "$release/bench-noop")" >> "$results"
-  echo "health $("$out/harness" "$cold" "$warm" events/health.json -- "$release/health")" >> "$results"
-done
+echo >&2
+echo "cold start, warm invoke, peak RSS (a database function's init connects, so Postgres runs)..." >&2
+swift build --product migrate >&2
+scripts/with-services.sh --fresh bench/cold-start.sh
 
-python3 - "$results" <<'PY'
-import statistics, sys
-rows = {}
-for line in open(sys.argv[1]):
-    name, *pairs = line.split()
-    values = dict(pair.split("=") for pair in pairs)
-    for key, value in values.items():
-        rows.setdefault(name, {}).setdefault(key, []).append(int(value))
-med = {name: {key: statistics.median(v) for key, v in metrics.items()} for name, metrics in rows.items()}
-floor = med["c-floor"]
-print(f"{'process':<12} {'cold: exec→next':>17} {'cold: →response':>17} {'warm round trip':>17} {'peak RSS':>10}")
-for name, m in med.items():
-    def cell(key, unit, scale):
-        ratio = "" if name == "c-floor" else f" ({m[key] / floor[key]:.2f}×)"
-        return f"{m[key] / scale:.2f}{unit}{ratio}"
-    print(f"{name:<12} {cell('cold_next_us', 'ms', 1000):>17} {cell('cold_response_us', 'ms', 1000):>17} "
-          f"{cell('warm_roundtrip_us', 'µs', 1):>17} {m['peak_rss_kb'] / 1024:>8.1f}MB")
-print("goals: cold start ≤ 1.5× the C floor, warm invoke ≤ 1.3×, peak RSS ≤ 20 MB")
-PY
+echo >&2
+echo "Lambda zip sizes (what provided.al2023 downloads and unpacks at a cold start):" >&2
+for zip in .build/lambda/*.zip; do
+  printf '  %-24s %6d KiB\n' "$(basename "$zip" .zip)" "$(du -k "$zip" | cut -f1)"
+done
 
 echo >&2
 echo "database: user-scoped statements against the same statements bare (release build)..." >&2

@@ -6,6 +6,13 @@ cd "$(dirname "$0")/.."
 echo "== cfn-lint: the CloudFormation / SAM templates" >&2
 cfn-lint infra/template.yaml infra/customer-role.yaml
 
+echo "== the template through SAM's translator and into moto's CloudFormation" >&2
+scripts/deploy-template-to-moto.py
+
+echo "== sam build (makefile, no Docker) of one function, and its bundle checked" >&2
+scripts/sam-build.sh HealthFunction
+scripts/check-lambda-bundle.py .build/sam/HealthFunction
+
 echo "== the Lambda bundles: glibc and library check" >&2
 scripts/check-lambda-bundle.py "$PLATFORM_LAMBDA_BUNDLES"/*/
 

@@ -34,7 +34,7 @@ final class AWSTransport: Sendable {
     }
 
     static func configuredEndpoint(service: String, environment: Environment) -> String? {
-        let configured = environment["AWS_ENDPOINT_URL_\(service.uppercased().replacingOccurrences(of: "-", with: "_"))"] ?? environment["AWS_ENDPOINT_URL"]
+        let configured = environment["AWS_ENDPOINT_URL_\(service.uppercased().replacing("-", with: "_"))"] ?? environment["AWS_ENDPOINT_URL"]
         return configured.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
     }
 
