@@ -34,16 +34,13 @@ final class LoopbackHTTPConnection {
         for attempt in 0..<2 {
             let reused = socket >= 0
             if !reused { try connect() }
-            do {
+            do throws(ConnectionFailure) {
                 try write(request)
-                return try readResponse(deadline: deadline, answerStarted: false)
-            } catch let failure as ConnectionFailure {
-                disconnect()
-                if case .closedBeforeAnswer = failure, reused, attempt == 0 { continue }
-                throw failure.transportError
+                return try readResponse(deadline: deadline)
             } catch {
                 disconnect()
-                throw HTTPTransportError(code: -1, message: "\(error)")
+                if case .closedBeforeAnswer = error, reused, attempt == 0 { continue }
+                throw error.transportError
             }
         }
         throw HTTPTransportError(code: -1, message: "the Runtime API closed the connection")
@@ -147,7 +144,7 @@ final class LoopbackHTTPConnection {
         }
     }
 
-    private func readResponse(deadline: Int64?, answerStarted: Bool) throws(ConnectionFailure) -> HTTPClient.Response {
+    private func readResponse(deadline: Int64?) throws(ConnectionFailure) -> HTTPClient.Response {
         var headerEnd: Int?
         while headerEnd == nil {
             headerEnd = find([13, 10, 13, 10], in: buffered)
