@@ -81,31 +81,29 @@ let package = Package(
         function("workspaces", dependencies: ["Database", "Domain"]),
         function("assume-role", dependencies: ["Database", "CloudAccess", .product(name: "Logging", package: "swift-log")]),
 
-        // The platform's side of the clouds: its OIDC issuer keys (and, later, AWS / GCP / Azure clients).
+        // The platform's own credentials: its OIDC issuer's signing keys, its access tokens, AWS
+        // credentials and SigV4. Every module below has its folder under Sources/ by its name.
         .target(
             name: "Cloud",
-            dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")],
-            exclude: ["AWS", "Access", "Inventory", "Scan", "Queue", "GitTokens"]
+            dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         // AWS's APIs (query, REST-XML), with the small XML reader their answers need.
-        .target(name: "AWSAPI", dependencies: ["Cloud", "Runtime"], path: "Sources/Cloud/AWS"),
-        // Getting into a customer's account: the identity through the caller's session, AssumeRole, the audit.
+        .target(name: "AWSAPI", dependencies: ["Cloud", "Runtime"]),
         // Reading a customer's account for a scan: collectors per service and region, one request limiter.
-        .target(name: "AWSInventory", dependencies: ["AWSAPI", "Cloud", "Domain", "Runtime"], path: "Sources/Cloud/Inventory"),
+        .target(name: "AWSInventory", dependencies: ["AWSAPI", "Cloud", "Domain", "Runtime"]),
         // Handing scans to run-scan (SQS on AWS, asynchronous invokes locally).
-        .target(name: "ScanQueue", dependencies: ["AWSAPI", "Cloud", "Runtime"], path: "Sources/Cloud/Queue"),
+        .target(name: "ScanQueue", dependencies: ["AWSAPI", "Cloud", "Runtime"]),
         // A scan from its event to its rows.
         .target(
             name: "Scanning",
-            dependencies: ["AWSAPI", "AWSInventory", "CloudAccess", "Cloud", "Database", "Domain", "Runtime", .product(name: "Logging", package: "swift-log")],
-            path: "Sources/Cloud/Scan"
+            dependencies: ["AWSAPI", "AWSInventory", "CloudAccess", "Cloud", "Database", "Domain", "Runtime", .product(name: "Logging", package: "swift-log")]
         ),
         // Git provider OAuth tokens: encrypted at rest, refreshed at the providers' token endpoints.
         .target(
             name: "GitTokens",
-            dependencies: ["Database", "Domain", "Runtime", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
-            path: "Sources/Cloud/GitTokens"),
-        .target(name: "CloudAccess", dependencies: ["AWSAPI", "Cloud", "Database", "Domain", "Runtime"], path: "Sources/Cloud/Access"),
+            dependencies: ["Database", "Domain", "Runtime", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")]),
+        // Getting into a customer's account: the identity through the caller's session, AssumeRole, the audit.
+        .target(name: "CloudAccess", dependencies: ["AWSAPI", "Cloud", "Database", "Domain", "Runtime"]),
 
         // Pure types and rules of the domain: no I/O.
         .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
