@@ -25,6 +25,7 @@ let package = Package(
         .executable(name: "cli-logout", targets: ["cli-logout"]),
         .executable(name: "cli-sessions", targets: ["cli-sessions"]),
         .executable(name: "aws-external-id", targets: ["aws-external-id"]),
+        .executable(name: "gcp-workload-identity", targets: ["gcp-workload-identity"]),
         .executable(name: "connect-account", targets: ["connect-account"]),
         .executable(name: "revoke", targets: ["revoke"]),
         .executable(name: "assume-role", targets: ["assume-role"]),
@@ -68,7 +69,8 @@ let package = Package(
         function("cli-logout", dependencies: ["Database", "Domain"]),
         function("cli-sessions", dependencies: ["Database"]),
         function("aws-external-id", dependencies: ["Database", "Domain"]),
-        function("connect-account", dependencies: ["Database", "Domain", "Cloud", "AWSAPI", "CloudAccess"]),
+        function("connect-account", dependencies: ["Database", "Domain", "Cloud", "AWSAPI", "GCPAPI", "CloudAccess", .product(name: "Logging", package: "swift-log")]),
+        function("gcp-workload-identity", dependencies: ["Database", "Domain"]),
         function("revoke", dependencies: ["Database"]),
         function("scan-dispatch", dependencies: ["Database", "DatabaseService", "ScanQueue"]),
         function("start-scan", dependencies: ["Database", "ScanQueue"]),
@@ -85,7 +87,7 @@ let package = Package(
         // credentials and SigV4. Every module below has its folder under Sources/ by its name.
         .target(
             name: "Cloud",
-            dependencies: ["Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Domain", "Runtime", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         // AWS's APIs (query, REST-XML), with the small XML reader their answers need.
         .target(name: "AWSAPI", dependencies: ["Cloud", "Runtime"]),
@@ -102,8 +104,10 @@ let package = Package(
         .target(
             name: "GitTokens",
             dependencies: ["Database", "Domain", "Runtime", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")]),
+        // Google's STS and IAM Credentials: a federation token for a service account's access token.
+        .target(name: "GCPAPI", dependencies: ["Runtime"]),
         // Getting into a customer's account: the identity through the caller's session, AssumeRole, the audit.
-        .target(name: "CloudAccess", dependencies: ["AWSAPI", "Cloud", "Database", "Domain", "Runtime"]),
+        .target(name: "CloudAccess", dependencies: ["AWSAPI", "GCPAPI", "Cloud", "Database", "Domain", "Runtime"]),
 
         // Pure types and rules of the domain: no I/O.
         .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -179,7 +183,7 @@ let package = Package(
         .testTarget(
             name: "CloudTests",
             dependencies: [
-                "Cloud", "AWSAPI", "AWSTestSupport", "Domain", "Runtime", .product(name: "JWTKit", package: "jwt-kit"),
+                "Cloud", "AWSAPI", "GCPAPI", "AWSTestSupport", "Domain", "Runtime", .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),

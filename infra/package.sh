@@ -23,6 +23,9 @@ if [ ${#functions[@]} -eq 0 ]; then
   mapfile -t functions < <(scripts/template-functions.sh | cut -f2 | sort -u)
 fi
 [ ${#functions[@]} -gt 0 ] || { echo "no functions found in infra/template.yaml" >&2; exit 1; }
+for function in "${functions[@]}"; do
+  [ -n "$function" ] || { echo "an empty function name (is the LogicalId in infra/template.yaml?)" >&2; exit 2; }
+done
 if [ -n "$into" ] && [ ${#functions[@]} -ne 1 ]; then echo "--into takes exactly one function" >&2; exit 2; fi
 
 task_root=/var/task
@@ -41,7 +44,9 @@ dependencies() { ldd "$1" | sed -n 's#.*=> \(/[^ ]*\) (0x.*#\1#p'; }
 
 for function in "${functions[@]}"; do
   folder=${into:-.build/lambda/$function}
-  rm -rf "$folder" ".build/lambda/$function.zip"
+  rm -rf "$folder"
+  # sam build lays out into its own folder and leaves make package's zips alone.
+  [ -n "$into" ] || rm -f ".build/lambda/$function.zip"
   mkdir -p "$folder/lib"
   cp "$release/$function" "$folder/bootstrap"
   strip --strip-all "$folder/bootstrap"

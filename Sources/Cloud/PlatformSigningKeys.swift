@@ -108,7 +108,7 @@ public struct OpenIDConfiguration: Codable, Sendable, Equatable {
     public var response_types_supported = ["id_token"]
     public var subject_types_supported = ["public"]
     public var id_token_signing_alg_values_supported = ["RS256"]
-    public var claims_supported = ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "sid"]
+    public var claims_supported = ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "sid", "workspace_id", "identity_id", "purpose"]
 }
 
 enum Base64URL {

@@ -16,11 +16,7 @@ public struct AWSAccess: Sendable {
         case cli, provisioning, scan
     }
 
-    /// Who asked, for the audit trail and the session name AWS's CloudTrail shows.
-    public enum Requester: Sendable {
-        case user(UUID)
-        case system(String)
-    }
+    public typealias Requester = CloudRequester
 
     public struct Issued: Sendable {
         public let identityID: UUID
@@ -63,10 +59,7 @@ public struct AWSAccess: Sendable {
             throw .aws(error)
         }
 
-        let (userID, actor): (UUID?, String) = switch requester {
-        case .user(let id): (id, "user:\(id.uuidString.lowercased())")
-        case .system(let function): (nil, "system:\(function)")
-        }
+        let (userID, actor) = requester.audited
         _ = try await run {
             try await session.query("""
                 INSERT INTO public.audit_events (organization_id, user_id, actor, action, cloud_identity_id, details, expires_at)
@@ -124,7 +117,7 @@ public struct AWSAccess: Sendable {
     }
 
     private func run<T>(_ body: () async throws -> T) async throws(AWSAccessRefusal) -> T {
-        do { return try await body() } catch { throw .database(error) }
+        try await databaseStep(AWSAccessRefusal.database, body)
     }
 }
 

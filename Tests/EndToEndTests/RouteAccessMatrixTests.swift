@@ -30,6 +30,8 @@ import Yams
     struct Workspace: Sendable {
         let id: UUID
         let identity: UUID
+        /// An active GCP identity (as connect leaves one), for the routes that act on GCP identities.
+        let gcpIdentity: UUID
         let spareRole: String
         let target: UUID
         /// A signed-up user who is not in the workspace, to be added.
@@ -52,7 +54,13 @@ import Yams
         users[.outsider] = outsider
         let newcomer = try await makeSignedInUser(owner: owner)
         let spareRole = try await account.role(for: connected.organization, policies: ["SecurityAudit"])
-        return Workspace(id: connected.organization, identity: connected.identity, spareRole: spareRole, target: target.id,
+        let gcpIdentity = UUID()
+        _ = try await owner.runAsConnectedRole([Statement("""
+            INSERT INTO public.cloud_identities (id, organization_id, provider, gcp_project_number, gcp_pool_id, gcp_provider_id,
+                                                 gcp_service_account_email, status, last_verified_at)
+            VALUES ($1, $2, 'gcp', '123456789012', 'zcp-pool', 'zcp-provider', 'scanner@matrix-project.iam.gserviceaccount.com', 'active', now())
+            """, gcpIdentity, connected.organization)])
+        return Workspace(id: connected.organization, identity: connected.identity, gcpIdentity: gcpIdentity, spareRole: spareRole, target: target.id,
                          newcomer: "\(newcomer.id.uuidString.lowercased())@example.test", users: users)
     }
 
@@ -96,6 +104,9 @@ import Yams
         route("POST /api/workspaces", .personal, { _ in "/api/workspaces" }, body: { _ in #"{"name":"Matrix"}"# }),
 
         route("GET /api/aws/external-id", .workspace(allowed: everyone, changesState: false), { "/api/aws/external-id?organization_id=\($0.id)" }),
+        route("GET /api/gcp/workload-identity", .workspace(allowed: everyone, changesState: false), {
+            "/api/gcp/workload-identity?organization_id=\($0.id)&project_number=123456789012&pool_id=zcp-pool&provider_id=zcp-provider&service_account_email=scanner%40matrix-project.iam.gserviceaccount.com"
+        }),
         route("GET /api/cloud-identities", .workspace(allowed: everyone, changesState: false), { "/api/cloud-identities?organization_id=\($0.id)" }),
         route("GET /api/cloud-identities/{id}", .workspace(allowed: everyone, changesState: false), { "/api/cloud-identities/\($0.identity)" }),
         route("GET /api/scans", .workspace(allowed: everyone, changesState: false), { "/api/scans?organization_id=\($0.id)" }),
@@ -105,6 +116,7 @@ import Yams
 
         route("POST /api/cloud-identities/{id}/credentials", .workspace(allowed: contributors, changesState: false), { "/api/cloud-identities/\($0.identity)/credentials" }),
         route("POST /api/cloud-identities/{id}/scans", .workspace(allowed: contributors, changesState: false), { "/api/cloud-identities/\($0.identity)/scans" }),
+        route("GET /api/cloud-identities/{id}/token", .workspace(allowed: contributors, changesState: false), { "/api/cloud-identities/\($0.gcpIdentity)/token" }),
 
         route("POST /api/cloud-identities", .workspace(allowed: admins, changesState: true), { _ in "/api/cloud-identities" },
               body: { #"{"organization_id":"\#($0.id)","role_arn":"\#($0.spareRole)"}"# }),

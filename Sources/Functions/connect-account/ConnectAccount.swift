@@ -4,6 +4,8 @@ import CloudAccess
 import Database
 import Domain
 import FoundationEssentials
+import GCPAPI
+import Logging
 import Runtime
 
 /// `POST /api/cloud-identities` `{"organization_id", "role_arn", "display_name"?}` — a workspace
@@ -12,11 +14,36 @@ import Runtime
 /// workspace's external ID (`RoleTrustCheck`: a wrong-ID probe and the trust policy itself), and
 /// accepts the role only if it carries nothing but AWS-managed read-only policies. Stores the ARN
 /// and the external ID's hash; status active.
+///
+/// `{"provider": "gcp", "organization_id", "project_number", "pool_id", "provider_id",
+/// "service_account_email", "display_name"?}` connects a GCP service account through the
+/// customer's workload identity provider: the platform presents its federation token for the
+/// identity's subject to Google's STS and impersonates the service account, refusing with Google's
+/// reason translated; it reads the account's roles on its project where it may and refuses owner
+/// or editor (scans are read-only).
 struct ConnectAccount: HTTPFunction {
     struct Connection: Decodable {
         let organization_id: UUID
-        let role_arn: String
+        let provider: String?
+        let role_arn: String?
         let display_name: String?
+        let project_number: String?
+        let pool_id: String?
+        let provider_id: String?
+        let service_account_email: String?
+    }
+
+    struct ConnectedGCP: Encodable {
+        let id: UUID
+        let provider: String
+        let project_number: String
+        let pool_id: String
+        let provider_id: String
+        let service_account_email: String
+        let subject: String
+        let status: String
+        /// The service account's roles on its project, or null when it may not read them.
+        let roles: [String]?
     }
 
     struct Connected: Encodable {
@@ -39,24 +66,22 @@ struct ConnectAccount: HTTPFunction {
         // The platform's own base credentials (on Lambda: its execution role's).
         let platform = try AWSCredentials(environment: environment)
         let trust = try RoleTrustCheck(environment: environment)
+        let gcp = try GCPAccess(environment: environment)
 
         var router = Router()
         router.post("/api/cloud-identities") { request, context in
             let caller = try await verifier.verify(request)
             let connection = try request.decodeBody(Connection.self)
-            guard let role = RoleARN(connection.role_arn) else {
+            switch connection.provider ?? "aws" {
+            case "aws": break
+            case "gcp": return try await Self.connectGCP(connection, caller: caller, database: database, gcp: gcp, logger: context.logger)
+            default: throw HTTPError.badRequest("provider must be aws or gcp")
+            }
+            guard let role = connection.role_arn.flatMap(RoleARN.init) else {
                 throw HTTPError.badRequest("role_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/ZeroCredentialPlatformReadOnly")
             }
             let session = database.userSession(caller)
-            // Row-level security hides a workspace the caller is not in (404); a member who is not an admin may see it (403).
-            guard let workspace = try await session.query(
-                "SELECT id IN (SELECT private.admin_organization_ids()) AS admin FROM public.organizations WHERE id = $1",
-                connection.organization_id).first else {
-                throw HTTPError.notFound("no such workspace")
-            }
-            guard try workspace["admin"] as Bool else {
-                throw HTTPError.forbidden("only a workspace owner or admin can connect an account")
-            }
+            try await Self.requireAdmin(session, of: connection.organization_id)
 
             let externalID = ExternalID.derive(organization: connection.organization_id, key: key)
             let assumed: STS.AssumedRole
@@ -126,5 +151,60 @@ struct ConnectAccount: HTTPFunction {
             return try .json(Connected(id: id, provider: "aws", role_arn: role.value, account_id: role.account, status: "active", policies: attached), status: 201)
         }
         self.router = router
+    }
+
+    /// Row-level security hides a workspace the caller is not in (404); a member who is not an admin may see it (403).
+    static func requireAdmin(_ session: UserSession, of workspace: UUID) async throws {
+        guard let row = try await session.query(
+            "SELECT id IN (SELECT private.admin_organization_ids()) AS admin FROM public.organizations WHERE id = $1", workspace).first else {
+            throw HTTPError.notFound("no such workspace")
+        }
+        guard try row["admin"] as Bool else {
+            throw HTTPError.forbidden("only a workspace owner or admin can connect an account")
+        }
+    }
+
+    static func connectGCP(_ connection: Connection, caller: VerifiedClaims, database: Database, gcp: GCPAccess, logger: Logger) async throws -> APIGatewayV2Response {
+        guard let project = connection.project_number, let pool = connection.pool_id, let provider = connection.provider_id,
+              let email = connection.service_account_email else {
+            throw HTTPError.badRequest("a GCP identity needs project_number, pool_id, provider_id and service_account_email")
+        }
+        guard let identity = GCPWorkloadIdentity(projectNumber: project, poolID: pool, providerID: provider, serviceAccountEmail: email) else {
+            throw HTTPError.badRequest("project_number must be the project's number (digits), pool_id and provider_id 4-32 of a-z, 0-9 and -, service_account_email NAME@PROJECT.iam.gserviceaccount.com")
+        }
+        let session = database.userSession(caller)
+        try await requireAdmin(session, of: connection.organization_id)
+
+        let roles: [String]?
+        do {
+            roles = try await gcp.verify(identity, workspace: connection.organization_id).roles
+        } catch let error as GCPFederationError {
+            if case .unavailable = error { throw HTTPError(status: 503, error: error.code, description: error.description) }
+            let subject = identity.subject(workspace: connection.organization_id).value
+            throw HTTPError(status: 422, error: error.code, description: "\(error.description). The platform presented issuer \(gcp.issuer), subject \(subject), audience \(identity.providerResourceName)")
+        }
+        let writable = (roles ?? []).filter { ["roles/owner", "roles/editor"].contains($0) }
+        guard writable.isEmpty else {
+            throw HTTPError(status: 422, error: "identity_not_read_only",
+                            description: "the service account holds \(writable.joined(separator: " and ")) on project \(identity.serviceAccountProject): a scan identity may only read (roles/viewer, roles/iam.securityReviewer)")
+        }
+
+        let id = identity.identityID(workspace: connection.organization_id)
+        _ = try await session.batch([
+            Statement("""
+                INSERT INTO public.cloud_identities (id, organization_id, provider, display_name, gcp_project_number, gcp_pool_id, gcp_provider_id,
+                                                     gcp_service_account_email, status, status_reason, last_verified_at, created_by)
+                VALUES ($1, $2, 'gcp', $3, $4, $5, $6, $7, 'active', NULL, now(), $8)
+                ON CONFLICT (id) DO UPDATE SET status = 'active', status_reason = NULL, last_verified_at = now(), updated_at = now()
+                """, id, connection.organization_id, connection.display_name ?? email, project, pool, provider, email, caller.userID),
+            Statement("""
+                INSERT INTO public.audit_events (organization_id, user_id, actor, action, cloud_identity_id, details)
+                VALUES ($1, $2, $3, 'cloud_identity.connected', $4, jsonb_build_object('provider', 'gcp', 'service_account', $5::text))
+                """, connection.organization_id, caller.userID, "user:\(caller.userID.uuidString.lowercased())", id, email),
+        ])
+        logger.info("gcp service account connected", metadata: ["cloudIdentity": "\(id)"])
+        return try .json(ConnectedGCP(
+            id: id, provider: "gcp", project_number: project, pool_id: pool, provider_id: provider, service_account_email: email,
+            subject: identity.subject(workspace: connection.organization_id).value, status: "active", roles: roles), status: 201)
     }
 }

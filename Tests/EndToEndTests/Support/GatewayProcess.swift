@@ -10,7 +10,9 @@ final class GatewayProcess: @unchecked Sendable {
     private let directory: URL
 
     /// `buildDirectory` holds the function executables by name (the debug build unless a test says otherwise).
-    init(template: String, concurrency: Int = 1, arguments: [String] = [], environment: [String: String] = [:], buildDirectory: String = binDirectory) throws {
+    /// `port` 0 takes a free one; a fixed one lets a test name the gateway's URL before it starts (PLATFORM_URL).
+    init(template: String, concurrency: Int = 1, arguments: [String] = [], environment: [String: String] = [:], buildDirectory: String = binDirectory,
+         port: Int = 0) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let templatePath = directory.appendingPathComponent("template.yaml").path
@@ -21,7 +23,7 @@ final class GatewayProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
 
         process.executableURL = URL(fileURLWithPath: binDirectory).appendingPathComponent("gateway")
-        process.arguments = ["--template", templatePath, "--port", "0", "--build-directory", buildDirectory, "--concurrency", String(concurrency)] + arguments
+        process.arguments = ["--template", templatePath, "--port", String(port), "--build-directory", buildDirectory, "--concurrency", String(concurrency)] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle(forWritingAtPath: outputPath)
         process.standardError = FileHandle(forWritingAtPath: logPath)
