@@ -208,6 +208,10 @@ for _ in $(seq 1 100); do
 done
 export GCP_EMULATOR_URL="http://127.0.0.1:$gcp_port"
 export GCP_STS_URL="$GCP_EMULATOR_URL" GCP_IAM_CREDENTIALS_URL="$GCP_EMULATOR_URL" GCP_RESOURCE_MANAGER_URL="$GCP_EMULATOR_URL"
+cat > "$project/.local/gcp-customer.env" <<ENV
+# The local stand-in for Google (scripts/gcp-server.py): its admin API plays a customer's GCP project.
+export GCP_EMULATOR_URL='$GCP_EMULATOR_URL'
+ENV
 echo "gcp emulator ready on $GCP_EMULATOR_URL (pid $gcp_pid)" >&2
 
 
