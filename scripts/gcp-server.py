@@ -78,11 +78,13 @@ class Handler(BaseHTTPRequestHandler):
     def google_error(self, status, message, code):
         self.answer(status, {"error": {"code": status, "message": message, "status": code}})
 
+    def read_body(self):
+        # Every request's body is read, whatever the answer: bytes left unread would start the next
+        # request on a kept-alive connection. (One handler serves every request of a connection.)
+        length = int(self.headers.get("Content-Length") or 0)
+        self._body = self.rfile.read(length) if length else b""
+
     def body(self):
-        # Read once, always: bytes left unread would start the next request on a kept-alive connection.
-        if not hasattr(self, "_body"):
-            length = int(self.headers.get("Content-Length") or 0)
-            self._body = self.rfile.read(length) if length else b""
         return self._body
 
     def bearer(self):
@@ -92,6 +94,7 @@ class Handler(BaseHTTPRequestHandler):
     # Admin -----------------------------------------------------------------------------------
 
     def do_PUT(self):
+        self.read_body()
         payload = json.loads(self.body() or b"{}")
         with LOCK:
             if self.path == "/_emulator/providers":
@@ -107,7 +110,7 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(404, {"error": "not found"})
 
     def do_DELETE(self):
-        self.body()
+        self.read_body()
         parts = self.path.strip("/").split("/")
         with LOCK:
             if parts[:2] == ["_emulator", "providers"] and len(parts) == 5:
@@ -119,7 +122,7 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(404, {"error": "not found"})
 
     def do_GET(self):
-        self.body()
+        self.read_body()
         if self.path == "/_emulator/exchanges":
             with LOCK:
                 return self.answer(200, {"exchanges": list(EXCHANGES)})
@@ -128,7 +131,7 @@ class Handler(BaseHTTPRequestHandler):
     # Google ----------------------------------------------------------------------------------
 
     def do_POST(self):
-        self.body()
+        self.read_body()
         if STATE["down"]:
             return self.google_error(503, "The service is currently unavailable.", "UNAVAILABLE")
         path = urllib.parse.urlsplit(self.path).path

@@ -18,9 +18,20 @@ import Testing
     init() throws {
         owner = try Database(url: try #require(ProcessInfo.processInfo.environment["MIGRATION_DATABASE_URL"]), applicationName: "gcp-federation-tests")
         google = try #require(ProcessInfo.processInfo.environment["GCP_EMULATOR_URL"])
-        port = try freeLoopbackPort()
+        // A free port named before the gateway binds it (its URL is the issuer); another suite's
+        // gateway may take it in between, so a few tries.
+        var attempt = 0
+        while true {
+            let candidate = try freeLoopbackPort()
+            do {
+                gateway = try Self.startGateway(port: candidate, signingKeys: nil)
+                port = candidate
+                break
+            } catch let error as GatewayProcess.GatewayStartError where error.log.contains("Address already in use") && attempt < 4 {
+                attempt += 1
+            }
+        }
         issuer = "http://127.0.0.1:\(port)"
-        gateway = try Self.startGateway(port: port, signingKeys: nil)
     }
 
     static func startGateway(port: Int, signingKeys: String?) throws -> GatewayProcess {
@@ -222,7 +233,9 @@ import Testing
         let down = try call("POST", "/api/cloud-identities/\(id)/credentials", workspace.member)
         try admin("PUT", "/_emulator/outage", ["down": false])
         #expect(down.status == 503, "\(down.json)")
-        #expect(try call("GET", "/api/cloud-identities/\(id)", workspace.member).json["status"] as? String == "active")
+        let listed = try call("GET", "/api/cloud-identities/\(id)", workspace.member).json
+        #expect(listed["status"] as? String == "active" && listed["provider"] as? String == "gcp")
+        #expect(listed["service_account_email"] as? String == workspace.email && listed["pool_id"] as? String == workspace.pool)
 
         try admin("DELETE", "/_emulator/providers/\(workspace.project)/\(workspace.pool)/\(workspace.provider)")
         let lost = try call("POST", "/api/cloud-identities/\(id)/credentials", workspace.member)
@@ -231,6 +244,19 @@ import Testing
         #expect(identity["status"] as? String == "revoked")
         #expect((identity["status_reason"] as? String)?.contains("pool or provider") == true, "\(identity)")
         #expect(try call("POST", "/api/cloud-identities/\(id)/credentials", workspace.member).status == 409)
+
+        // The customer restores the provider and an admin reconnects: the same identity, active again.
+        let answer = try onboarding(workspace)
+        try customer(workspace, subject: answer["subject"] as? String, principals: [try #require(answer["principal"] as? String)])
+        let reconnected = try call("POST", "/api/cloud-identities", workspace.admin, body: workspace.connection)
+        #expect(reconnected.status == 201 && (reconnected.json["id"] as? String)?.lowercased() == id.lowercased(), "\(reconnected.json)")
+        #expect(try call("POST", "/api/cloud-identities/\(id)/credentials", workspace.member).status == 200)
+
+        // Revoked by an admin (federation data removed), then reconnected: the names come back.
+        #expect(try call("DELETE", "/api/cloud-identities/\(id)", workspace.admin).status == 204)
+        #expect(try call("POST", "/api/cloud-identities/\(id)/credentials", workspace.member).status == 409)
+        #expect(try call("POST", "/api/cloud-identities", workspace.admin, body: workspace.connection).status == 201)
+        #expect(try call("POST", "/api/cloud-identities/\(id)/credentials", workspace.member).status == 200)
     }
 
     /// A new key is published beside the old, then signs; tokens of the old key pass until it is

@@ -4,7 +4,7 @@ import Runtime
 
 /// `GET /api/cloud-identities?organization_id=…` and `GET /api/cloud-identities/{id}`: a
 /// workspace's connected clouds as its members see them (user session, row-level security):
-/// provider, the account and role, status and why, who connected it and when, and the last scan.
+/// provider, the AWS account and role or the GCP project, pool, provider and service account, status and why, who connected it and when, and the last scan.
 /// Never the external ID or its hash.
 struct CloudIdentities: HTTPFunction {
     struct Identity: Encodable {
@@ -14,6 +14,10 @@ struct CloudIdentities: HTTPFunction {
         let display_name: String
         let role_arn: String?
         let account_id: String?
+        let project_number: String?
+        let pool_id: String?
+        let provider_id: String?
+        let service_account_email: String?
         let status: String
         let status_reason: String?
         let connected_by: UUID?
@@ -37,6 +41,7 @@ struct CloudIdentities: HTTPFunction {
     /// The columns both routes read, with the identity's newest scan.
     static let select = """
         SELECT c.id, c.organization_id, c.provider, c.display_name, c.aws_role_arn, c.aws_account_id, c.status, c.status_reason,
+               c.gcp_project_number, c.gcp_pool_id, c.gcp_provider_id, c.gcp_service_account_email,
                c.created_by, c.created_at, c.last_verified_at, c.last_scanned_at,
                s.id AS scan_id, s.status AS scan_status, s.queued_at AS scan_queued_at, s.finished_at AS scan_finished_at
         FROM public.cloud_identities c
@@ -80,7 +85,9 @@ struct CloudIdentities: HTTPFunction {
         let lastScan = try scanID.map { LastScan(id: $0, status: try row["scan_status"], queued_at: try row["scan_queued_at"], finished_at: try row["scan_finished_at"]) }
         return Identity(
             id: try row["id"], organization_id: try row["organization_id"], provider: try row["provider"], display_name: try row["display_name"],
-            role_arn: try row["aws_role_arn"], account_id: try row["aws_account_id"], status: try row["status"], status_reason: try row["status_reason"],
+            role_arn: try row["aws_role_arn"], account_id: try row["aws_account_id"],
+            project_number: try row["gcp_project_number"], pool_id: try row["gcp_pool_id"], provider_id: try row["gcp_provider_id"],
+            service_account_email: try row["gcp_service_account_email"], status: try row["status"], status_reason: try row["status_reason"],
             connected_by: try row["created_by"], connected_at: try row["created_at"], last_verified_at: try row["last_verified_at"],
             last_scanned_at: try row["last_scanned_at"], last_scan: lastScan)
     }

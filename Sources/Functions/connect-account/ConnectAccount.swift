@@ -195,7 +195,9 @@ struct ConnectAccount: HTTPFunction {
                 INSERT INTO public.cloud_identities (id, organization_id, provider, display_name, gcp_project_number, gcp_pool_id, gcp_provider_id,
                                                      gcp_service_account_email, status, status_reason, last_verified_at, created_by)
                 VALUES ($1, $2, 'gcp', $3, $4, $5, $6, $7, 'active', NULL, now(), $8)
-                ON CONFLICT (id) DO UPDATE SET status = 'active', status_reason = NULL, last_verified_at = now(), updated_at = now()
+                ON CONFLICT (id) DO UPDATE SET status = 'active', status_reason = NULL, last_verified_at = now(), updated_at = now(),
+                    gcp_project_number = EXCLUDED.gcp_project_number, gcp_pool_id = EXCLUDED.gcp_pool_id,
+                    gcp_provider_id = EXCLUDED.gcp_provider_id, gcp_service_account_email = EXCLUDED.gcp_service_account_email
                 """, id, connection.organization_id, connection.display_name ?? email, project, pool, provider, email, caller.userID),
             Statement("""
                 INSERT INTO public.audit_events (organization_id, user_id, actor, action, cloud_identity_id, details)
