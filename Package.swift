@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "cli-sessions", targets: ["cli-sessions"]),
         .executable(name: "aws-external-id", targets: ["aws-external-id"]),
         .executable(name: "gcp-workload-identity", targets: ["gcp-workload-identity"]),
+        .executable(name: "azure-federated-credential", targets: ["azure-federated-credential"]),
         .executable(name: "connect-account", targets: ["connect-account"]),
         .executable(name: "revoke", targets: ["revoke"]),
         .executable(name: "assume-role", targets: ["assume-role"]),
@@ -69,8 +70,9 @@ let package = Package(
         function("cli-logout", dependencies: ["Database", "Domain"]),
         function("cli-sessions", dependencies: ["Database"]),
         function("aws-external-id", dependencies: ["Database", "Domain"]),
-        function("connect-account", dependencies: ["Database", "Domain", "Cloud", "AWSAPI", "GCPAPI", "CloudAccess", .product(name: "Logging", package: "swift-log")]),
+        function("connect-account", dependencies: ["Database", "Domain", "Cloud", "AWSAPI", "GCPAPI", "AzureAPI", "CloudAccess", .product(name: "Logging", package: "swift-log")]),
         function("gcp-workload-identity", dependencies: ["Database", "Domain"]),
+        function("azure-federated-credential", dependencies: ["Database", "Domain"]),
         function("revoke", dependencies: ["Database"]),
         function("scan-dispatch", dependencies: ["Database", "DatabaseService", "ScanQueue"]),
         function("start-scan", dependencies: ["Database", "ScanQueue"]),
@@ -106,8 +108,10 @@ let package = Package(
             dependencies: ["Database", "Domain", "Runtime", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Google's STS and IAM Credentials: a federation token for a service account's access token.
         .target(name: "GCPAPI", dependencies: ["Runtime"]),
+        // Entra ID's token endpoint: a federation token as client assertion for an ARM access token.
+        .target(name: "AzureAPI", dependencies: ["Runtime"]),
         // Getting into a customer's account: the identity through the caller's session, AssumeRole, the audit.
-        .target(name: "CloudAccess", dependencies: ["AWSAPI", "GCPAPI", "Cloud", "Database", "Domain", "Runtime"]),
+        .target(name: "CloudAccess", dependencies: ["AWSAPI", "GCPAPI", "AzureAPI", "Cloud", "Database", "Domain", "Runtime"]),
 
         // Pure types and rules of the domain: no I/O.
         .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -183,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "CloudTests",
             dependencies: [
-                "Cloud", "AWSAPI", "GCPAPI", "AWSTestSupport", "Domain", "Runtime", .product(name: "JWTKit", package: "jwt-kit"),
+                "Cloud", "AWSAPI", "GCPAPI", "AzureAPI", "AWSTestSupport", "Domain", "Runtime", .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),

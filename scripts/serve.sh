@@ -50,7 +50,7 @@ Scans read $SCAN_REGIONS here (SCAN_REGIONS).
 
 GCP: a local stand-in for Google's STS and IAM Credentials checks the platform's federation tokens
 against http://127.0.0.1:$port/.well-known/jwks.json; its admin API plays the customer's project:
-  source .local/gcp-customer.env      # GCP_EMULATOR_URL
+  source .local/federation-customer.env      # FEDERATION_EMULATOR_URL
   (GET /api/gcp/workload-identity, then POST /api/cloud-identities {"provider":"gcp", ...}: see the README)
 
 The command-line client (built with the rest): log in through the browser, then use it as a tool would:

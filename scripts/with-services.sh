@@ -195,24 +195,27 @@ export PLATFORM_PRINCIPAL_ARN='$PLATFORM_AWS_PRINCIPAL_ARN'
 ENV
 echo "moto ready on $AWS_ENDPOINT_URL (pid $moto_pid)" >&2
 
-# Google's STS, IAM Credentials and Resource Manager, as a local stand-in that verifies the
-# platform's federation tokens against its published keys (scripts/gcp-server.py). The GCP
-# clients find it through GCP_STS_URL and friends; production leaves them unset.
+# Google's STS, IAM Credentials and Resource Manager and Entra ID's token endpoint, as a local
+# stand-in that verifies the platform's federation tokens against its published keys
+# (scripts/federation-server.py). The clients find it through GCP_STS_URL and friends and
+# AZURE_AUTHORITY_HOST; production leaves them unset.
 gcp_port=$(free_port)
-python3 "$project/scripts/gcp-server.py" --port "$gcp_port" >"$cluster/gcp.log" 2>&1 &
+python3 "$project/scripts/federation-server.py" --port "$gcp_port" >"$cluster/gcp.log" 2>&1 &
 gcp_pid=$!
 for _ in $(seq 1 100); do
   python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "http://127.0.0.1:$gcp_port/_emulator/exchanges" 2>/dev/null && break
   kill -0 "$gcp_pid" 2>/dev/null || { tail -n 20 "$cluster/gcp.log" >&2; exit 1; }
   sleep 0.1
 done
-export GCP_EMULATOR_URL="http://127.0.0.1:$gcp_port"
-export GCP_STS_URL="$GCP_EMULATOR_URL" GCP_IAM_CREDENTIALS_URL="$GCP_EMULATOR_URL" GCP_RESOURCE_MANAGER_URL="$GCP_EMULATOR_URL"
-cat > "$project/.local/gcp-customer.env" <<ENV
-# The local stand-in for Google (scripts/gcp-server.py): its admin API plays a customer's GCP project.
-export GCP_EMULATOR_URL='$GCP_EMULATOR_URL'
+export FEDERATION_EMULATOR_URL="http://127.0.0.1:$gcp_port"
+export GCP_STS_URL="$FEDERATION_EMULATOR_URL" GCP_IAM_CREDENTIALS_URL="$FEDERATION_EMULATOR_URL" GCP_RESOURCE_MANAGER_URL="$FEDERATION_EMULATOR_URL"
+export AZURE_AUTHORITY_HOST="$FEDERATION_EMULATOR_URL"
+cat > "$project/.local/federation-customer.env" <<ENV
+# The local stand-in for Google and Entra ID (scripts/federation-server.py): its admin API plays a
+# customer's GCP project and Azure tenant.
+export FEDERATION_EMULATOR_URL='$FEDERATION_EMULATOR_URL'
 ENV
-echo "gcp emulator ready on $GCP_EMULATOR_URL (pid $gcp_pid)" >&2
+echo "google/entra stand-in ready on $FEDERATION_EMULATOR_URL (pid $gcp_pid)" >&2
 
 
 # Not exec: the trap must run after the command to stop the servers. In the background with

@@ -119,16 +119,10 @@ public struct GCPAccess: Sendable {
         }
     }
 
-    /// Written before anything is handed out: an issuance the audit trail does not show never happens.
     private func audit(_ action: String, organization: UUID, identity: UUID, requester: Requester, session: some DatabaseSession,
                        details: [String: String], until expiry: Date) async throws(GCPAccessRefusal) {
-        let (userID, actor) = requester.audited
-        let json = String(decoding: (try? JSONEncoder().encode(details)) ?? Data("{}".utf8), as: UTF8.self)
         _ = try await run {
-            try await session.query("""
-                INSERT INTO public.audit_events (organization_id, user_id, actor, action, cloud_identity_id, details, expires_at)
-                VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
-                """, organization, userID, actor, action, identity, json, expiry)
+            try await auditIssuance(action, organization: organization, identity: identity, requester: requester, session: session, details: details, until: expiry)
         }
     }
 

@@ -11,4 +11,11 @@ extension UserSession {
         guard !results[0].rows.isEmpty else { throw HTTPError.notFound("no such workspace") }
         return results[1]
     }
+
+    /// The caller is in the workspace (any role), else 404 as for anything they cannot see.
+    public func requireMember(of workspace: UUID) async throws {
+        guard try await query("SELECT 1 AS member FROM public.organizations WHERE id = $1", workspace).first != nil else {
+            throw HTTPError.notFound("no such workspace")
+        }
+    }
 }

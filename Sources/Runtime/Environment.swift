@@ -20,6 +20,13 @@ public struct Environment: Sendable {
     }
 
     /// The variable's value, or an init error that names the missing variable.
+    /// `PLATFORM_URL` as the platform's tokens carry it in `iss`: without a trailing slash, so
+    /// what customers are told to trust is byte for byte what the tokens say.
+    public func platformIssuer() throws -> String {
+        let configured = try required("PLATFORM_URL")
+        return configured.hasSuffix("/") ? String(configured.dropLast()) : configured
+    }
+
     public func required(_ name: String) throws -> String {
         guard let value = self[name] else { throw ConfigurationError(message: "environment variable \(name) is not set") }
         return value

@@ -3,6 +3,7 @@ import JWTKit
 import Testing
 @testable import Cloud
 @testable import GCPAPI
+@testable import AzureAPI
 import Domain
 import Runtime
 
@@ -51,5 +52,29 @@ import Runtime
         #expect(denied.code == "gcp_cannot_impersonate" && denied.trustLost)
         #expect(!GCPFederationError.unavailable("503").trustLost && !GCPFederationError.issuerUnreachable("x").trustLost)
         #expect(GCPFederationError.providerNotFound("x").trustLost)
+    }
+}
+
+@Suite struct AzureFederationErrorTests {
+    func response(_ status: Int, _ body: String) -> HTTPClient.Response {
+        HTTPClient.Response(status: status, headers: [:], body: Array(body.utf8))
+    }
+
+    /// Entra's answers carry AADSTS codes in `error_codes`; each becomes what to change.
+    @Test func entrasRefusalsAreTranslatedByCode() {
+        let cases: [(Int, String, Bool)] = [
+            (70021, "azure_no_matching_federated_credential", true), (700211, "azure_no_matching_federated_credential", true),
+            (700213, "azure_no_matching_federated_credential", true), (7002138, "azure_no_matching_federated_credential", true),
+            (700016, "azure_application_not_found", true), (90002, "azure_tenant_not_found", true),
+            (700024, "azure_assertion_time", false), (70023, "azure_assertion_time", false),
+            (7000215, "azure_federation_not_configured", false), (700027, "azure_signature_refused", false), (50058, "azure_refused", false),
+        ]
+        for (code, expected, trustLost) in cases {
+            let body = #"{"error":"invalid_client","error_description":"AADSTS\#(code): something. Trace ID: abc Correlation ID: def Timestamp: 2026-11-29","error_codes":[\#(code)]}"#
+            let error = AzureFederation.translate(response(401, body))
+            #expect(error.code == expected && error.trustLost == trustLost, "\(code)")
+            #expect(!error.description.contains("Trace ID"), "the trace ids are left out")
+        }
+        #expect(AzureFederation.translate(response(400, "not json")).code == "azure_refused")
     }
 }

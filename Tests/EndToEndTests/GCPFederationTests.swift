@@ -6,46 +6,26 @@ import Testing
 /// GCP through the platform's own OIDC issuer, end to end: the onboarding answer, connect, one-hour
 /// access tokens, the runner's token endpoint, Google's refusals translated, revocation when the
 /// trust is gone (and not on an outage), and a signing key rotated under it. Google is
-/// scripts/gcp-server.py, which, like Google, fetches the gateway's discovery document and JWKS over
+/// scripts/federation-server.py, which, like Google, fetches the gateway's discovery document and JWKS over
 /// HTTP and checks signature, kid, iss, aud, times, subject and the attribute condition.
 @Suite(.serialized) final class GCPFederationTests: @unchecked Sendable {
-    let owner: Database
-    let google: String
-    let port: Int
-    let issuer: String
-    var gateway: GatewayProcess
+    let fixture: FederationFixture
+    var owner: Database { fixture.owner }
+    var google: String { fixture.emulator }
+    var issuer: String { fixture.issuer }
+    var gateway: GatewayProcess { fixture.gateway }
 
     init() throws {
-        owner = try Database(url: try #require(ProcessInfo.processInfo.environment["MIGRATION_DATABASE_URL"]), applicationName: "gcp-federation-tests")
-        google = try #require(ProcessInfo.processInfo.environment["GCP_EMULATOR_URL"])
-        // A free port named before the gateway binds it (its URL is the issuer); another suite's
-        // gateway may take it in between, so a few tries.
-        var attempt = 0
-        while true {
-            let candidate = try freeLoopbackPort()
-            do {
-                gateway = try Self.startGateway(port: candidate, signingKeys: nil)
-                port = candidate
-                break
-            } catch let error as GatewayProcess.GatewayStartError where error.log.contains("Address already in use") && attempt < 4 {
-                attempt += 1
-            }
-        }
-        issuer = "http://127.0.0.1:\(port)"
-    }
-
-    static func startGateway(port: Int, signingKeys: String?) throws -> GatewayProcess {
-        var environment = ["PLATFORM_URL": "http://127.0.0.1:\(port)"]
-        if let signingKeys { environment["PLATFORM_SIGNING_KEYS"] = signingKeys }
-        return try GatewayProcess(template: try String(contentsOfFile: "infra/template.yaml", encoding: .utf8), environment: environment, port: port)
+        fixture = try FederationFixture()
     }
 
     struct Workspace {
-        let id: UUID
-        let admin: (id: UUID, token: String)
-        let member: (id: UUID, token: String)
-        let viewer: (id: UUID, token: String)
-        let outsider: (id: UUID, token: String)
+        let people: FederationFixture.People
+        var id: UUID { people.workspace }
+        var admin: FederationFixture.User { people.admin }
+        var member: FederationFixture.User { people.member }
+        var viewer: FederationFixture.User { people.viewer }
+        var outsider: FederationFixture.User { people.outsider }
         let project = "\(Int.random(in: 100_000_000...999_999_999))"
         let pool = "pool-\(UUID().uuidString.prefix(8).lowercased())"
         let provider = "prov-\(UUID().uuidString.prefix(8).lowercased())"
@@ -56,23 +36,10 @@ import Testing
         }
     }
 
-    func workspace() async throws -> Workspace {
-        let admin = try await makeSignedInUser(owner: owner)
-        let id = try await makeWorkspace(owner: owner, member: admin.id, role: "owner")
-        var users: [(id: UUID, token: String)] = []
-        for role in ["member", "viewer"] {
-            let user = try await makeSignedInUser(owner: owner)
-            _ = try await owner.runAsConnectedRole([Statement("INSERT INTO public.memberships (organization_id, user_id, role) VALUES ($1, $2, $3)", id, user.id, role)])
-            users.append(user)
-        }
-        let outsider = try await makeSignedInUser(owner: owner)
-        _ = try await makeWorkspace(owner: owner, member: outsider.id, role: "owner")
-        return Workspace(id: id, admin: admin, member: users[0], viewer: users[1], outsider: outsider)
-    }
+    func workspace() async throws -> Workspace { Workspace(people: try await fixture.people()) }
 
-    func call(_ method: String, _ path: String, _ user: (id: UUID, token: String), body: String? = nil) throws -> (status: Int, json: [String: Any], headers: [String: String]) {
-        let response = try gateway.request(method, path, body: body, headers: [("Authorization", "Bearer \(user.token)")])
-        return (response.status, (try? jsonObject(response.body)) ?? [:], response.headers)
+    func call(_ method: String, _ path: String, _ user: FederationFixture.User, body: String? = nil) throws -> (status: Int, json: [String: Any], headers: [String: String]) {
+        try fixture.call(method, path, user, body: body)
     }
 
     /// The customer's side, in the stand-in's admin API: a provider trusting `issuer` with a
@@ -88,12 +55,7 @@ import Testing
     }
 
     @discardableResult
-    func admin(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws -> [String: Any] {
-        let data = try body.map { try JSONSerialization.data(withJSONObject: $0) } ?? Data()
-        let response = try HTTPClient().send(.init(method: method, url: google + path, headers: [("Content-Type", "application/json")], body: Array(data)))
-        #expect(response.status == 200, "\(path): \(String(decoding: response.body, as: UTF8.self))")
-        return (try? jsonObject(response.body)) ?? [:]
-    }
+    func admin(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws -> [String: Any] { try fixture.admin(method, path, body) }
 
     func onboarding(_ workspace: Workspace) throws -> [String: Any] {
         let answer = try call("GET", "/api/gcp/workload-identity?organization_id=\(workspace.id)&\(workspace.names)", workspace.member)
@@ -140,8 +102,8 @@ import Testing
         #expect((connected.json["id"] as? String)?.lowercased() == answer["identity_id"] as? String, "the identity gets the id its subject names")
         #expect(connected.json["roles"] as? [String] == ["roles/viewer"])
         let id = try #require(connected.json["id"] as? String)
-        let presented = try #require((try admin("GET", "/_emulator/exchanges")["exchanges"] as? [[String: Any]])?.last)
-        #expect(presented["subject"] as? String == subject && presented["purpose"] as? String == "connect")
+        let presented = try #require(try fixture.presented(subject: subject))
+        #expect(presented["purpose"] as? String == "connect" && presented["kid"] != nil)
 
         // Members get the service account's token; viewers and other workspaces do not.
         let issued = try call("POST", "/api/cloud-identities/\(id)/credentials", workspace.member)
@@ -288,37 +250,5 @@ import Testing
         restart(signingKeys: nil)
     }
 
-    func restart(signingKeys: [[String: Any]]?) {
-        _ = gateway.stop()
-        let json = signingKeys.flatMap { try? JSONSerialization.data(withJSONObject: $0) }.map { String(decoding: $0, as: UTF8.self) }
-        gateway = (try? Self.startGateway(port: port, signingKeys: json)) ?? gateway
-    }
-}
-
-func newRSAKeyPEM() throws -> String {
-    let result = try runProgram("/usr/bin/env", arguments: ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"])
-    #expect(result.status == 0)
-    return result.standardOutput
-}
-
-func freeLoopbackPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-extension Data {
-    /// A JWT part (base64url without padding).
-    init(base64URL text: String) {
-        var base64 = text.replacing("-", with: "+").replacing("_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        self = Data(base64Encoded: base64) ?? Data()
-    }
+    func restart(signingKeys: [[String: Any]]?) { fixture.restart(signingKeys: signingKeys) }
 }

@@ -107,6 +107,9 @@ import Yams
         route("GET /api/gcp/workload-identity", .workspace(allowed: everyone, changesState: false), {
             "/api/gcp/workload-identity?organization_id=\($0.id)&project_number=123456789012&pool_id=zcp-pool&provider_id=zcp-provider&service_account_email=scanner%40matrix-project.iam.gserviceaccount.com"
         }),
+        route("GET /api/azure/federated-credential", .workspace(allowed: everyone, changesState: false), {
+            "/api/azure/federated-credential?organization_id=\($0.id)&tenant_id=\(UUID())&client_id=\(UUID())&subscription_id=\(UUID())"
+        }),
         route("GET /api/cloud-identities", .workspace(allowed: everyone, changesState: false), { "/api/cloud-identities?organization_id=\($0.id)" }),
         route("GET /api/cloud-identities/{id}", .workspace(allowed: everyone, changesState: false), { "/api/cloud-identities/\($0.identity)" }),
         route("GET /api/scans", .workspace(allowed: everyone, changesState: false), { "/api/scans?organization_id=\($0.id)" }),

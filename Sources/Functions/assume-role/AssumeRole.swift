@@ -36,6 +36,14 @@ struct AssumeRole: HTTPFunction {
         let service_account_email: String
     }
 
+    struct AzureToken: Encodable {
+        let provider = "azure"
+        let access_token: String
+        let token_type = "Bearer"
+        let expires_at: String
+        let resource = "https://management.azure.com/"
+    }
+
     struct FederationTokenAnswer: Encodable {
         let value: String
     }
@@ -47,6 +55,7 @@ struct AssumeRole: HTTPFunction {
         let verifier = try await CallerVerifier(configuration: .init(environment: context.environment))
         let access = try AWSAccess(environment: context.environment)
         let gcp = try GCPAccess(environment: context.environment)
+        let azure = try AzureAccess(environment: context.environment)
 
         var router = Router()
         router.post("/api/cloud-identities/{id}/credentials") { request, context in
@@ -69,6 +78,18 @@ struct AssumeRole: HTTPFunction {
                 do throws(GCPAccessRefusal) {
                     token = try await gcp.credentials(for: id, purpose: purpose.rawValue, requester: .user(caller.userID),
                                                       session: database.userSession(caller).scoped(toCloudProvider: "gcp"))
+                } catch .notFound {
+                    // Nor a GCP one: perhaps Azure.
+                    let issued: AzureAccess.Issued
+                    do throws(AzureAccessRefusal) {
+                        issued = try await azure.credentials(for: id, purpose: purpose.rawValue, requester: .user(caller.userID),
+                                                             session: database.userSession(caller).scoped(toCloudProvider: "azure"))
+                    } catch {
+                        throw Self.httpError(for: error, logger: context.logger, identity: id)
+                    }
+                    context.logger.info("azure access token issued", metadata: ["cloudIdentity": "\(id)", "purpose": "\(purpose.rawValue)"])
+                    return try .json(AzureToken(access_token: issued.accessToken, expires_at: issued.expiration.formatted(.iso8601)),
+                                     headers: ["cache-control": "no-store", "pragma": "no-cache"])
                 } catch {
                     throw Self.httpError(for: error, logger: context.logger, identity: id)
                 }
@@ -97,6 +118,13 @@ struct AssumeRole: HTTPFunction {
             do throws(GCPAccessRefusal) {
                 token = try await gcp.runnerToken(for: id, audience: request.query("audience"), requester: .user(caller.userID),
                                                   session: database.userSession(caller).scoped(toCloudProvider: "gcp"))
+            } catch .notFound {
+                do throws(AzureAccessRefusal) {
+                    token = try await azure.runnerToken(for: id, audience: request.query("audience"), requester: .user(caller.userID),
+                                                        session: database.userSession(caller).scoped(toCloudProvider: "azure"))
+                } catch {
+                    throw Self.httpError(for: error, logger: context.logger, identity: id)
+                }
             } catch {
                 throw Self.httpError(for: error, logger: context.logger, identity: id)
             }
@@ -104,6 +132,24 @@ struct AssumeRole: HTTPFunction {
             return try .json(FederationTokenAnswer(value: token), headers: ["cache-control": "no-store", "pragma": "no-cache"])
         }
         self.router = router
+    }
+
+    static func httpError(for refusal: AzureAccessRefusal, logger: Logger, identity: UUID) -> HTTPError {
+        switch refusal {
+        case .notFound: return httpError(for: GCPAccessRefusal.notFound, logger: logger, identity: identity)
+        case .viewerOnly: return httpError(for: GCPAccessRefusal.viewerOnly, logger: logger, identity: identity)
+        case .notActive(let status, let reason): return httpError(for: GCPAccessRefusal.notActive(status: status, reason: reason), logger: logger, identity: identity)
+        case .wrongAudience(let expected): return httpError(for: GCPAccessRefusal.wrongAudience(expected: expected), logger: logger, identity: identity)
+        case .accessLost(let reason):
+            logger.warning("azure access lost; identity revoked", metadata: ["cloudIdentity": "\(identity)"])
+            return HTTPError(status: 409, error: "access_lost", description: reason)
+        case .entra(let error):
+            logger.error("azure federation failed", metadata: ["cloudIdentity": "\(identity)", "azureError": "\(error.code)"])
+            if case .unavailable = error { return HTTPError(status: 503, error: error.code, description: error.description) }
+            return HTTPError(status: 502, error: error.code, description: error.description)
+        case .signing(let error): return httpError(for: GCPAccessRefusal.signing(error), logger: logger, identity: identity)
+        case .database(let error): return httpError(for: GCPAccessRefusal.database(error), logger: logger, identity: identity)
+        }
     }
 
     static func httpError(for refusal: GCPAccessRefusal, logger: Logger, identity: UUID) -> HTTPError {

@@ -32,9 +32,7 @@ struct AWSExternalID: HTTPFunction {
             let caller = try await verifier.verify(request)
             let organization = try request.workspaceQuery()
             // Row-level security answers "is the caller a member?": a workspace they are not in is not found.
-            guard try await database.userSession(caller).query("SELECT 1 AS member FROM public.organizations WHERE id = $1", organization).first != nil else {
-                throw HTTPError.notFound("no such workspace")
-            }
+            try await database.userSession(caller).requireMember(of: organization)
             let externalID = ExternalID.derive(organization: organization, key: key)
             let parameters = ["ExternalId": externalID.value, "PlatformAccountId": platformAccount]
             return try .json(Onboarding(

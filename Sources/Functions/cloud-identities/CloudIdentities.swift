@@ -18,6 +18,9 @@ struct CloudIdentities: HTTPFunction {
         let pool_id: String?
         let provider_id: String?
         let service_account_email: String?
+        let tenant_id: UUID?
+        let client_id: UUID?
+        let subscription_id: UUID?
         let status: String
         let status_reason: String?
         let connected_by: UUID?
@@ -42,6 +45,7 @@ struct CloudIdentities: HTTPFunction {
     static let select = """
         SELECT c.id, c.organization_id, c.provider, c.display_name, c.aws_role_arn, c.aws_account_id, c.status, c.status_reason,
                c.gcp_project_number, c.gcp_pool_id, c.gcp_provider_id, c.gcp_service_account_email,
+               c.azure_tenant_id, c.azure_client_id, c.azure_subscription_id,
                c.created_by, c.created_at, c.last_verified_at, c.last_scanned_at,
                s.id AS scan_id, s.status AS scan_status, s.queued_at AS scan_queued_at, s.finished_at AS scan_finished_at
         FROM public.cloud_identities c
@@ -87,7 +91,8 @@ struct CloudIdentities: HTTPFunction {
             id: try row["id"], organization_id: try row["organization_id"], provider: try row["provider"], display_name: try row["display_name"],
             role_arn: try row["aws_role_arn"], account_id: try row["aws_account_id"],
             project_number: try row["gcp_project_number"], pool_id: try row["gcp_pool_id"], provider_id: try row["gcp_provider_id"],
-            service_account_email: try row["gcp_service_account_email"], status: try row["status"], status_reason: try row["status_reason"],
+            service_account_email: try row["gcp_service_account_email"], tenant_id: try row["azure_tenant_id"],
+            client_id: try row["azure_client_id"], subscription_id: try row["azure_subscription_id"], status: try row["status"], status_reason: try row["status_reason"],
             connected_by: try row["created_by"], connected_at: try row["created_at"], last_verified_at: try row["last_verified_at"],
             last_scanned_at: try row["last_scanned_at"], last_scan: lastScan)
     }

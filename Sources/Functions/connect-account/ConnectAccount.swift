@@ -1,4 +1,5 @@
 import AWSAPI
+import AzureAPI
 import Cloud
 import CloudAccess
 import Database
@@ -31,6 +32,19 @@ struct ConnectAccount: HTTPFunction {
         let pool_id: String?
         let provider_id: String?
         let service_account_email: String?
+        let tenant_id: String?
+        let client_id: String?
+        let subscription_id: String?
+    }
+
+    struct ConnectedAzure: Encodable {
+        let id: UUID
+        let provider: String
+        let tenant_id: String
+        let client_id: String
+        let subscription_id: String
+        let subject: String
+        let status: String
     }
 
     struct ConnectedGCP: Encodable {
@@ -67,6 +81,7 @@ struct ConnectAccount: HTTPFunction {
         let platform = try AWSCredentials(environment: environment)
         let trust = try RoleTrustCheck(environment: environment)
         let gcp = try GCPAccess(environment: environment)
+        let azure = try AzureAccess(environment: environment)
 
         var router = Router()
         router.post("/api/cloud-identities") { request, context in
@@ -75,7 +90,8 @@ struct ConnectAccount: HTTPFunction {
             switch connection.provider ?? "aws" {
             case "aws": break
             case "gcp": return try await Self.connectGCP(connection, caller: caller, database: database, gcp: gcp, logger: context.logger)
-            default: throw HTTPError.badRequest("provider must be aws or gcp")
+            case "azure": return try await Self.connectAzure(connection, caller: caller, database: database, azure: azure, logger: context.logger)
+            default: throw HTTPError.badRequest("provider must be aws, gcp or azure")
             }
             guard let role = connection.role_arn.flatMap(RoleARN.init) else {
                 throw HTTPError.badRequest("role_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/ZeroCredentialPlatformReadOnly")
@@ -208,5 +224,39 @@ struct ConnectAccount: HTTPFunction {
         return try .json(ConnectedGCP(
             id: id, provider: "gcp", project_number: project, pool_id: pool, provider_id: provider, service_account_email: email,
             subject: identity.subject(workspace: connection.organization_id).value, status: "active", roles: roles), status: 201)
+    }
+
+    static func connectAzure(_ connection: Connection, caller: VerifiedClaims, database: Database, azure: AzureAccess, logger: Logger) async throws -> APIGatewayV2Response {
+        guard let tenant = connection.tenant_id.flatMap(UUID.init(uuidString:)), let client = connection.client_id.flatMap(UUID.init(uuidString:)),
+              let subscription = connection.subscription_id.flatMap(UUID.init(uuidString:)) else {
+            throw HTTPError.badRequest("an Azure identity needs tenant_id, client_id (the application's) and subscription_id, each a UUID")
+        }
+        let identity = AzureFederatedIdentity(tenantID: tenant, clientID: client, subscriptionID: subscription)
+        let session = database.userSession(caller)
+        try await requireAdmin(session, of: connection.organization_id)
+        let subject = identity.subject(workspace: connection.organization_id).value
+        do {
+            _ = try await azure.verify(identity, workspace: connection.organization_id)
+        } catch let error as AzureFederationError {
+            if case .unavailable = error { throw HTTPError(status: 503, error: error.code, description: error.description) }
+            throw HTTPError(status: 422, error: error.code, description: "\(error.description). The platform presented issuer \(azure.issuer), subject \(subject), audience \(AzureFederatedIdentity.audience)")
+        }
+        let id = identity.identityID(workspace: connection.organization_id)
+        _ = try await session.batch([
+            Statement("""
+                INSERT INTO public.cloud_identities (id, organization_id, provider, display_name, azure_tenant_id, azure_client_id, azure_subscription_id,
+                                                     status, status_reason, last_verified_at, created_by)
+                VALUES ($1, $2, 'azure', $3, $4, $5, $6, 'active', NULL, now(), $7)
+                ON CONFLICT (id) DO UPDATE SET status = 'active', status_reason = NULL, last_verified_at = now(), updated_at = now(),
+                    azure_tenant_id = EXCLUDED.azure_tenant_id, azure_client_id = EXCLUDED.azure_client_id, azure_subscription_id = EXCLUDED.azure_subscription_id
+                """, id, connection.organization_id, connection.display_name ?? "Azure subscription \(identity.subscription)", tenant, client, subscription, caller.userID),
+            Statement("""
+                INSERT INTO public.audit_events (organization_id, user_id, actor, action, cloud_identity_id, details)
+                VALUES ($1, $2, $3, 'cloud_identity.connected', $4, jsonb_build_object('provider', 'azure', 'client_id', $5::text))
+                """, connection.organization_id, caller.userID, "user:\(caller.userID.uuidString.lowercased())", id, identity.client),
+        ])
+        logger.info("azure application connected", metadata: ["cloudIdentity": "\(id)"])
+        return try .json(ConnectedAzure(id: id, provider: "azure", tenant_id: identity.tenant, client_id: identity.client,
+                                        subscription_id: identity.subscription, subject: subject, status: "active"), status: 201)
     }
 }

@@ -30,18 +30,14 @@ struct GCPWorkloadIdentityOnboarding: HTTPFunction {
         let environment = context.environment
         let database = try Database(environment: environment, applicationName: context.functionName)
         let verifier = try await CallerVerifier(configuration: .init(environment: environment))
-        // As the token issuers have it (PlatformSigningKeys): without a trailing slash, compared byte for byte.
-        let configured = try environment.required("PLATFORM_URL")
-        let issuer = configured.hasSuffix("/") ? String(configured.dropLast()) : configured
+        let issuer = try environment.platformIssuer()
 
         var router = Router()
         router.get("/api/gcp/workload-identity") { request, _ in
             let caller = try await verifier.verify(request)
             let organization = try request.workspaceQuery()
             let identity = try Self.identity(from: request)
-            guard try await database.userSession(caller).query("SELECT 1 AS member FROM public.organizations WHERE id = $1", organization).first != nil else {
-                throw HTTPError.notFound("no such workspace")
-            }
+            try await database.userSession(caller).requireMember(of: organization)
             return try .json(Self.onboarding(identity, workspace: organization, issuer: issuer), headers: ["cache-control": "no-store"])
         }
         self.router = router

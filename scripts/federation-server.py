@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""A local stand-in for Google's STS, IAM Credentials and Resource Manager, following their
-documented contracts, for make run and make test (GCP's APIs have no official emulator).
+"""A local stand-in for Google's STS, IAM Credentials and Resource Manager, and for Microsoft Entra
+ID's token endpoint, following their documented contracts, for make run and make test (neither
+has an official emulator).
 
 Like Google, it verifies the presented token for real: it fetches the provider's issuer's
 /.well-known/openid-configuration and JWKS over HTTP at every exchange, checks the RS256 signature
 and `kid`, `iss`, `aud`, `iat`/`exp`, maps google.subject = assertion.sub (≤ 127 bytes), applies the
 attribute condition, and answers with Google's success and error bodies.
 
-    gcp-server.py --port PORT
+    federation-server.py --port PORT
 
 Its own admin API (not Google's) sets up what a customer would in their project:
     PUT    /_emulator/providers   {"project_number","pool_id","provider_id","issuer_uri",
@@ -17,6 +18,14 @@ Its own admin API (not Google's) sets up what a customer would in their project:
     DELETE /_emulator/service-accounts/{email}
     PUT    /_emulator/outage   {"down": bool}   (every Google API answers 503)
     GET    /_emulator/exchanges  the subjects and audiences presented so far (newest last)
+    PUT    /_emulator/azure/apps  {"tenant_id","client_id","credentials":[{"issuer","subject","audience"}],
+                                    "propagation_seconds"?: N (a new credential is not yet seen, AADSTS70021, for N s)}
+    DELETE /_emulator/azure/apps/{tenant_id}/{client_id}
+
+Entra ID: POST /{tenant}/oauth2/v2.0/token with client_credentials and a jwt-bearer client assertion
+(the platform's token): the assertion's issuer, subject and audience must match one of the app's
+federated identity credentials exactly, its signature the issuer's published key, its times now
+(iat required, at most 25 hours); errors carry AADSTS codes as Entra's do.
 """
 import argparse
 import json
@@ -41,6 +50,7 @@ FEDERATED = {}          # federated access token -> principal
 ACCESS = {}             # service account access token -> email
 EXCHANGES = []
 STATE = {"down": False}
+AZURE_APPS = {}         # (tenant, client) -> app
 
 AUDIENCE = re.compile(r"^(?:https:)?//iam\.googleapis\.com/projects/([0-9]+)/locations/global/workloadIdentityPools/([a-z0-9-]+)/providers/([a-z0-9-]+)$")
 BAD_AUDIENCE = ('Invalid value for "audience". This value should be the full resource name of the Identity Provider. '
@@ -104,6 +114,10 @@ class Handler(BaseHTTPRequestHandler):
             if self.path == "/_emulator/service-accounts":
                 SERVICE_ACCOUNTS[payload["email"]] = payload
                 return self.answer(200, {"email": payload["email"]})
+            if self.path == "/_emulator/azure/apps":
+                payload["created"] = time.time()
+                AZURE_APPS[(payload["tenant_id"].lower(), payload["client_id"].lower())] = payload
+                return self.answer(200, {"client_id": payload["client_id"]})
             if self.path == "/_emulator/outage":
                 STATE["down"] = bool(payload.get("down"))
                 return self.answer(200, STATE)
@@ -115,6 +129,9 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             if parts[:2] == ["_emulator", "providers"] and len(parts) == 5:
                 PROVIDERS.pop(resource_name(*parts[2:]), None)
+                return self.answer(200, {})
+            if parts[:3] == ["_emulator", "azure", "apps"] and len(parts) == 5:
+                AZURE_APPS.pop((parts[3].lower(), parts[4].lower()), None)
                 return self.answer(200, {})
             if parts[:2] == ["_emulator", "service-accounts"] and len(parts) == 3:
                 SERVICE_ACCOUNTS.pop(urllib.parse.unquote(parts[2]), None)
@@ -143,6 +160,9 @@ class Handler(BaseHTTPRequestHandler):
         match = re.fullmatch(r"/v1/projects/([^/:]+):getIamPolicy", path)
         if match:
             return self.get_iam_policy(urllib.parse.unquote(match.group(1)))
+        match = re.fullmatch(r"/([^/]+)/oauth2/v2\.0/token", path)
+        if match:
+            return self.entra_token(urllib.parse.unquote(match.group(1)))
         self.google_error(404, "Not found", "NOT_FOUND")
 
     def token_exchange(self):
@@ -238,6 +258,64 @@ class Handler(BaseHTTPRequestHandler):
         member = f"serviceAccount:{email}"
         bindings = [{"role": role, "members": [member]} for role in account.get("project_roles", [])]
         self.answer(200, {"version": 1, "etag": "BwX", "bindings": bindings})
+
+
+def entra_error(handler, error, code, message, status=400):
+    description = f"AADSTS{code}: {message} Trace ID: {secrets.token_hex(8)} Correlation ID: {secrets.token_hex(8)} Timestamp: {datetime.now(timezone.utc).isoformat()}"
+    handler.answer(status, {"error": error, "error_description": description, "error_codes": [code],
+                            "timestamp": datetime.now(timezone.utc).isoformat(), "trace_id": secrets.token_hex(8),
+                            "correlation_id": secrets.token_hex(8), "error_uri": f"https://login.microsoftonline.com/error?code={code}"})
+
+
+def entra_token(self, tenant):
+    form = {key: values[0] for key, values in urllib.parse.parse_qs(self.body().decode(), keep_blank_values=True).items()}
+    if form.get("grant_type") != "client_credentials":
+        return entra_error(self, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
+    if form.get("client_assertion_type") != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" or not form.get("client_assertion"):
+        return entra_error(self, "invalid_client", 7000215, "Invalid client secret provided.", 401)
+    if not form.get("scope", "").endswith("/.default"):
+        return entra_error(self, "invalid_scope", 1002012, "The provided value for scope is not valid.")
+    client = form.get("client_id", "").lower()
+    with LOCK:
+        tenants = {t for (t, _) in AZURE_APPS}
+        app = AZURE_APPS.get((tenant.lower(), client))
+    if tenant.lower() not in tenants:
+        return entra_error(self, "invalid_request", 90002, f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID.")
+    if not app:
+        return entra_error(self, "unauthorized_client", 700016, f"Application with identifier '{client}' was not found in the directory '{tenant}'.")
+    assertion = form["client_assertion"]
+    try:
+        unverified = json.loads(base64url(assertion.split(".")[1]))
+    except Exception:
+        return entra_error(self, "invalid_client", 50027, "JWT token is invalid or malformed.")
+    issuer, subject, audience = unverified.get("iss"), unverified.get("sub"), unverified.get("aud")
+    fresh = time.time() - app["created"] < app.get("propagation_seconds", 0)
+    matching = [c for c in app.get("credentials", []) if c["issuer"] == issuer and c["subject"] == subject and c["audience"] == audience]
+    if not matching or fresh:
+        return entra_error(self, "invalid_client", 70021, f"No matching federated identity record found for presented assertion. "
+                           f"Assertion Issuer: '{issuer}'. Assertion Subject: '{subject}'. Assertion Audience: '{audience}'.", 401)
+    try:
+        configuration = fetch_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
+        keys = KeySet.import_key_set(fetch_json(configuration["jwks_uri"]))
+        decoded = jwt.decode(assertion, keys, algorithms=["RS256"])
+    except Exception:
+        return entra_error(self, "invalid_client", 700027, "Client assertion failed signature validation.", 401)
+    claims, now = decoded.claims, int(time.time())
+    if not isinstance(claims.get("iat"), int) or claims["iat"] > now + 300 or claims["exp"] - claims["iat"] > 25 * 3600:
+        return entra_error(self, "invalid_client", 70023, "External OIDC Provider token must have a lifetime of less than or equal to 1.01:00:00.", 401)
+    if claims.get("exp", 0) <= now or claims.get("nbf", 0) > now + 300:
+        return entra_error(self, "invalid_client", 700024, "Client assertion is not within its valid time range.", 401)
+    with LOCK:
+        EXCHANGES.append({"subject": subject, "audience": audience, "kid": decoded.header.get("kid"), "purpose": claims.get("purpose"), "tenant": tenant})
+    self.answer(200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": "azure." + secrets.token_urlsafe(40)})
+
+
+def base64url(part):
+    import base64
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+Handler.entra_token = entra_token
 
 
 def main():
