@@ -35,6 +35,8 @@ command -v aws >/dev/null 2>&1 || python_missing+=("awscli")
 python3 -c 'import boto3' 2>/dev/null || python_missing+=("boto3")
 # SAM's own translator validates infra/template.yaml; the SAM CLI builds it with `sam build`.
 python3 -c 'import samtranslator' 2>/dev/null || python_missing+=("aws-sam-translator")
+# Google's own client library, as a GCP runner would use the platform's token endpoint.
+python3 -c 'import google.auth, requests' 2>/dev/null || python_missing+=("google-auth" "requests")
 # Drives headless Chromium through the CLI approval page.
 python3 -c 'import selenium' 2>/dev/null || python_missing+=("selenium")
 if [ ${#python_missing[@]} -gt 0 ]; then

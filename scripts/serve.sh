@@ -48,10 +48,11 @@ Deploy the customer role with the workspace's external ID (GET /api/aws/external
 Connect it (POST /api/cloud-identities) and scan it (POST /api/cloud-identities/<id>/scans).
 Scans read $SCAN_REGIONS here (SCAN_REGIONS).
 
-GCP: a local stand-in for Google's STS and IAM Credentials checks the platform's federation tokens
-against http://127.0.0.1:$port/.well-known/jwks.json; its admin API plays the customer's project:
+GCP and Azure: a local stand-in for Google's STS and IAM Credentials and for Entra ID checks the platform's tokens
+against http://127.0.0.1:$port/.well-known/jwks.json; its admin API plays the customer's project and tenant:
   source .local/federation-customer.env      # FEDERATION_EMULATOR_URL
-  (GET /api/gcp/workload-identity, then POST /api/cloud-identities {"provider":"gcp", ...}: see the README)
+  (GET /api/gcp/workload-identity or /api/azure/federated-credential, then POST /api/cloud-identities
+   {"provider":"gcp" or "azure", ...}: see the README)
 
 The command-line client (built with the rest): log in through the browser, then use it as a tool would:
   .build/debug/zcp login --api-url http://127.0.0.1:$port

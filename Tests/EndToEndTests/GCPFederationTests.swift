@@ -143,6 +143,15 @@ import Testing
         #expect(lifetime > 0 && lifetime <= 600)
         let exchanged = try exchange(token, audience: audience)
         #expect(exchanged.status == 200, "\(exchanged.json)")
+
+        // Google's own client library, configured as a runner would be (external_account with
+        // credential_source.url): it fetches, exchanges and impersonates by itself, and again on refresh.
+        let library = try runProgram("/usr/bin/env", arguments: [
+            "python3", "Tests/Support/google-auth/external-account.py", fixture.gateway.baseURL, id, workspace.member.token, audience,
+            workspace.email, google, google])
+        #expect(library.status == 0, "\(library.standardError)")
+        let refreshed = (try? jsonObject(library.standardOutput))?["tokens"] as? [String] ?? []
+        #expect(refreshed.count == 2 && refreshed.allSatisfy { $0.hasPrefix("ya29.") } && Set(refreshed).count == 2, "\(library.standardOutput)")
         #expect(try call("GET", "/api/cloud-identities/\(id)/token?audience=//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/x/providers/y", workspace.member).status == 400)
         #expect(try call("GET", "/api/cloud-identities/\(id)/token", workspace.viewer).status == 403)
         #expect(try call("GET", "/api/cloud-identities/\(id)/token", workspace.outsider).status == 404)
