@@ -26,7 +26,7 @@ bench: deps
 	bench/run.sh
 
 lint: deps
-	cfn-lint infra/template.yaml infra/customer-role.yaml
+	cfn-lint infra/template.yaml infra/customer-role.yaml infra/customer-provisioner-role.yaml
 
 # `sam build` (BuildMethod: makefile) runs `make build-<LogicalId>` with ARTIFACTS_DIR set: the
 # function named by that resource's Handler, as a self-contained bundle (infra/package.sh).

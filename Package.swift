@@ -188,6 +188,7 @@ let package = Package(
             name: "CloudTests",
             dependencies: [
                 "Cloud", "AWSAPI", "GCPAPI", "AzureAPI", "AWSTestSupport", "Domain", "Runtime", .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),

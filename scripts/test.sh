@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== cfn-lint: the CloudFormation / SAM templates" >&2
-cfn-lint infra/template.yaml infra/customer-role.yaml
+cfn-lint infra/template.yaml infra/customer-role.yaml infra/customer-provisioner-role.yaml
 
 echo "== the template through SAM's translator and into moto's CloudFormation" >&2
 scripts/deploy-template-to-moto.py

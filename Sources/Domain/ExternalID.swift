@@ -13,8 +13,17 @@ public struct ExternalID: Sendable, Equatable, CustomStringConvertible {
     public static let prefix = "zcp-"
     public let value: String
 
-    public static func derive(organization: UUID, key: [UInt8], version: Int = 1) -> ExternalID {
-        let message = Array("external-id:v\(version):\(organization.uuidString.lowercased())".utf8)
+    /// What a role with this external ID is for. Each purpose has its own ID, so a scan role's
+    /// trust can never be reused to provision (and the other way round).
+    public enum Purpose: String, Sendable, CaseIterable {
+        case scan
+        case provision
+    }
+
+    public static func derive(organization: UUID, key: [UInt8], version: Int = 1, purpose: Purpose = .scan) -> ExternalID {
+        // The scan purpose keeps the original message, so roles deployed before purposes existed still match.
+        let scope = purpose == .scan ? "" : "\(purpose.rawValue):"
+        let message = Array("external-id:v\(version):\(scope)\(organization.uuidString.lowercased())".utf8)
         let mac = Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
         // 160 bits in lowercase base32: long enough to be unguessable, within IAM's 2–1224
         // characters of [\w+=,.@:/-], and easy to paste.

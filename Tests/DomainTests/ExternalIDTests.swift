@@ -25,3 +25,14 @@ import Testing
         #expect(Base32.encode([]) == "")
     }
 }
+
+@Suite struct ExternalIDPurposeTests {
+    @Test func eachPurposeHasItsOwnExternalIDAndScansKeepTheirs() {
+        let key = Array("a server key of at least thirty-two bytes".utf8), workspace = UUID()
+        let scan = ExternalID.derive(organization: workspace, key: key, purpose: .scan)
+        let provision = ExternalID.derive(organization: workspace, key: key, purpose: .provision)
+        #expect(scan == ExternalID.derive(organization: workspace, key: key), "scan roles deployed before purposes keep matching")
+        #expect(scan != provision)
+        #expect(provision.value.wholeMatch(of: /zcp-[a-z2-7]{32}/) != nil)
+    }
+}
