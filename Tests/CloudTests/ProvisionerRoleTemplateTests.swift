@@ -49,17 +49,10 @@ import Yams
     /// create a bucket and a queue, and refused IAM users and roles outside its path.
     @Test func deployedItProvisionsButCannotMakeItselfAnAdministrator() async throws {
         let account = try CustomerAccount()
-        let cloudFormation = AWSQueryClient(service: "cloudformation", version: "2010-05-15", region: "us-east-1", credentials: account.administrator)
         let externalID = ExternalID.derive(organization: UUID(), key: Array("a server key of at least thirty-two bytes".utf8), purpose: .provision)
         let roleName = "Provisioner-\(UUID().uuidString.prefix(8))"
-        _ = try await cloudFormation.call("CreateStack", [
-            ("StackName", "platform-provisioner-\(UUID().uuidString.prefix(8))"),
-            ("TemplateBody", try String(contentsOfFile: "infra/customer-provisioner-role.yaml", encoding: .utf8)),
-            ("Capabilities.member.1", "CAPABILITY_NAMED_IAM"),
-            ("Parameters.member.1.ParameterKey", "ExternalId"), ("Parameters.member.1.ParameterValue", externalID.value),
-            ("Parameters.member.2.ParameterKey", "PlatformAccountId"), ("Parameters.member.2.ParameterValue", "123456789012"),
-            ("Parameters.member.3.ParameterKey", "RoleName"), ("Parameters.member.3.ParameterValue", roleName),
-            ("Parameters.member.4.ParameterKey", "PlatformPrincipalArn"), ("Parameters.member.4.ParameterValue", account.platformPrincipal),
+        try await account.deployStack(template: "infra/customer-provisioner-role.yaml", parameters: [
+            ("ExternalId", externalID.value), ("PlatformAccountId", "123456789012"), ("RoleName", roleName), ("PlatformPrincipalArn", account.platformPrincipal),
         ])
         let roleARN = "arn:aws:iam::123456789012:role/\(roleName)"
         // moto creates the stack's policies but does not attach a role's ManagedPolicyArns (AWS

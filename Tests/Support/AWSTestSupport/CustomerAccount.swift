@@ -23,6 +23,17 @@ public struct CustomerAccount: Sendable {
         iam = AWSQueryClient(service: "iam", version: "2010-05-08", region: "us-east-1", credentials: administrator)
     }
 
+    /// A customer template deployed as its own stack by the administrator, with these parameters.
+    public func deployStack(template path: String, parameters: [(String, String)]) async throws {
+        let cloudFormation = AWSQueryClient(service: "cloudformation", version: "2010-05-15", region: region, credentials: administrator)
+        var fields = [("StackName", "customer-stack-\(UUID().uuidString.prefix(8))"),
+                      ("TemplateBody", try String(contentsOfFile: path, encoding: .utf8)), ("Capabilities.member.1", "CAPABILITY_NAMED_IAM")]
+        for (index, parameter) in parameters.enumerated() {
+            fields += [("Parameters.member.\(index + 1).ParameterKey", parameter.0), ("Parameters.member.\(index + 1).ParameterValue", parameter.1)]
+        }
+        _ = try await cloudFormation.call("CreateStack", fields)
+    }
+
     /// The trust policy a customer's role carries: the platform, only with the external ID.
     public func trustPolicy(externalID: String) -> String {
         #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"\#(platformPrincipal)"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"\#(externalID)"}}}]}"#
