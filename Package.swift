@@ -39,6 +39,9 @@ let package = Package(
         .executable(name: "cloud-identities", targets: ["cloud-identities"]),
         .executable(name: "audit-events", targets: ["audit-events"]),
         .executable(name: "workspaces", targets: ["workspaces"]),
+        .executable(name: "runs", targets: ["runs"]),
+        .executable(name: "run-terraform", targets: ["run-terraform"]),
+        .executable(name: "terraform-state", targets: ["terraform-state"]),
         .executable(name: "gateway", targets: ["gateway"]),
         // The command-line client: `swift build -c release --product zcp`.
         .executable(name: "zcp", targets: ["zcp"]),
@@ -74,8 +77,8 @@ let package = Package(
         function("gcp-workload-identity", dependencies: ["Database", "Domain"]),
         function("azure-federated-credential", dependencies: ["Database", "Domain"]),
         function("revoke", dependencies: ["Database"]),
-        function("scan-dispatch", dependencies: ["Database", "DatabaseService", "ScanQueue"]),
-        function("start-scan", dependencies: ["Database", "ScanQueue"]),
+        function("scan-dispatch", dependencies: ["Database", "DatabaseService", "WorkQueue"]),
+        function("start-scan", dependencies: ["Database", "WorkQueue"]),
         function("scan-results", dependencies: ["Database", "Domain"]),
         function("run-scan", dependencies: ["Database", "DatabaseService", "Scanning"]),
         function("provider-tokens", dependencies: ["Database", "Domain", "GitTokens"]),
@@ -84,6 +87,9 @@ let package = Package(
         function("audit-events", dependencies: ["Database", "Domain"]),
         function("workspaces", dependencies: ["Database", "Domain"]),
         function("assume-role", dependencies: ["Database", "CloudAccess", .product(name: "Logging", package: "swift-log")]),
+        function("runs", dependencies: ["Database", "Domain", "WorkQueue"]),
+        function("run-terraform", dependencies: ["Database", "DatabaseService", "TerraformRuns"]),
+        function("terraform-state", dependencies: ["Database", "Domain", "TerraformRuns"]),
 
         // The platform's own credentials: its OIDC issuer's signing keys, its access tokens, AWS
         // credentials and SigV4. Every module below has its folder under Sources/ by its name.
@@ -95,8 +101,8 @@ let package = Package(
         .target(name: "AWSAPI", dependencies: ["Cloud", "Runtime"]),
         // Reading a customer's account for a scan: collectors per service and region, one request limiter.
         .target(name: "AWSInventory", dependencies: ["AWSAPI", "Cloud", "Domain", "Runtime"]),
-        // Handing scans to run-scan (SQS on AWS, asynchronous invokes locally).
-        .target(name: "ScanQueue", dependencies: ["AWSAPI", "Cloud", "Runtime"]),
+        // Handing scans to run-scan and runs to run-terraform (SQS on AWS, asynchronous invokes locally).
+        .target(name: "WorkQueue", dependencies: ["AWSAPI", "Cloud", "Runtime"]),
         // A scan from its event to its rows.
         .target(
             name: "Scanning",
@@ -112,6 +118,13 @@ let package = Package(
         .target(name: "AzureAPI", dependencies: ["Runtime"]),
         // Getting into a customer's account: the identity through the caller's session, AssumeRole, the audit.
         .target(name: "CloudAccess", dependencies: ["AWSAPI", "GCPAPI", "AzureAPI", "Cloud", "Database", "Domain", "Runtime"]),
+
+        // Terraform runs from claim to state: the stack's lock, provisioning credentials, the
+        // configuration's folder, Terraform as a child process, the redacted log; sealed states.
+        .target(
+            name: "TerraformRuns",
+            dependencies: ["CloudAccess", "Database", "Domain", "Runtime", .product(name: "Logging", package: "swift-log")]
+        ),
 
         // Pure types and rules of the domain: no I/O.
         .target(name: "Domain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),

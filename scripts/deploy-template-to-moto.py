@@ -67,6 +67,11 @@ def prepare(aws, template):
             parameters[name] = secret_name
         elif name.endswith("URL"):
             parameters[name] = "https://platform.example.test"
+        elif name.endswith("LayerArn"):
+            # A layer as the operator publishes it (terraform and its providers; a stand-in file here).
+            layer = aws.client("lambda").publish_layer_version(
+                LayerName=f"{name}-{suffix}", Content={"S3Bucket": bucket, "S3Key": "function.zip"}, CompatibleRuntimes=["provided.al2023"])
+            parameters[name] = layer["LayerVersionArn"]
         else:
             parameters[name] = str(definition.get("Default", "value"))
     return parameters

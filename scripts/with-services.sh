@@ -6,8 +6,9 @@
 # Also moto's AWS API server (AWS_ENDPOINT_URL). Applies infra/migrations with the built `migrate`. Exports DATABASE_URL (role authenticator),
 # MIGRATION_DATABASE_URL (the owner), PGHOST, PGPORT, PG_DATA_DIRECTORY, PG_BIN_DIRECTORY,
 # PLATFORM_URL, PLATFORM_SIGNING_KEYS, PLATFORM_JWKS, SUPABASE_JWT_SECRET and
-# VERIFICATION_CODE_KEY, EXTERNAL_ID_KEY, PROVIDER_TOKEN_KEYS, PROVIDER_TOKEN_IMPORT_KEY (local keys made once under .local/secrets),
-# PLATFORM_AWS_ACCOUNT_ID and CUSTOMER_ROLE_TEMPLATE_URL; from moto: AWS_ENDPOINT_URL, AWS_REGION,
+# VERIFICATION_CODE_KEY, EXTERNAL_ID_KEY, PROVIDER_TOKEN_KEYS, PROVIDER_TOKEN_IMPORT_KEY, TERRAFORM_STATE_KEYS (local keys made once under .local/secrets),
+# TERRAFORM_PATH and TERRAFORM_PROVIDER_MIRROR (this machine's terraform and where it keeps providers, if anywhere),
+# PLATFORM_AWS_ACCOUNT_ID, CUSTOMER_ROLE_TEMPLATE_URL and CUSTOMER_PROVISIONER_ROLE_TEMPLATE_URL; from moto: AWS_ENDPOINT_URL, AWS_REGION,
 # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (the platform), PLATFORM_AWS_PRINCIPAL_ARN,
 # CUSTOMER_AWS_ACCESS_KEY_ID / CUSTOMER_AWS_SECRET_ACCESS_KEY (a customer's administrator).
 set -euo pipefail
@@ -92,6 +93,7 @@ chmod 700 "$secrets"
 [ -f "$secrets/verification-code-key" ] || openssl rand -hex 32 > "$secrets/verification-code-key"
 [ -f "$secrets/external-id-key" ] || openssl rand -hex 32 > "$secrets/external-id-key"
 [ -f "$secrets/provider-token-key-1" ] || openssl rand -hex 32 > "$secrets/provider-token-key-1"
+[ -f "$secrets/terraform-state-key-1" ] || openssl rand -hex 32 > "$secrets/terraform-state-key-1"
 [ -f "$secrets/provider-token-import-key.pem" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$secrets/provider-token-import-key.pem" 2>/dev/null
 export PLATFORM_URL="${PLATFORM_URL:-http://127.0.0.1:${GATEWAY_PORT:-3000}}"
 PLATFORM_SIGNING_KEYS=$(python3 -c 'import json,sys; print(json.dumps([{"kid": "local-1", "private_key_pem": open(sys.argv[1]).read()}]))' "$secrets/platform-signing-key.pem")
@@ -106,12 +108,23 @@ EXTERNAL_ID_KEY=$(cat "$secrets/external-id-key")
 export EXTERNAL_ID_KEY
 PROVIDER_TOKEN_KEYS="${PROVIDER_TOKEN_KEYS:-1:$(cat "$secrets/provider-token-key-1")}"
 export PROVIDER_TOKEN_KEYS
+TERRAFORM_STATE_KEYS="${TERRAFORM_STATE_KEYS:-1:$(cat "$secrets/terraform-state-key-1")}"
+export TERRAFORM_STATE_KEYS
+# Terraform runs use this machine's terraform (on Lambda, the layer's /opt/bin/terraform) and
+# take providers from a filesystem mirror only (on Lambda, the layer's): this machine's, where one is installed.
+if [ -z "${TERRAFORM_PATH:-}" ] && command -v terraform >/dev/null; then export TERRAFORM_PATH=$(command -v terraform); fi
+if [ -z "${TERRAFORM_PROVIDER_MIRROR:-}" ]; then
+  for candidate in "$HOME/.terraform.d/plugins" /opt/tf-plugins /usr/local/share/terraform/plugins /usr/share/terraform/plugins; do
+    if [ -d "$candidate/registry.terraform.io" ]; then export TERRAFORM_PROVIDER_MIRROR=$candidate; break; fi
+  done
+fi
 # Sign-in provider tokens are sealed in the database to this key's public half (migrate publishes it).
 PROVIDER_TOKEN_IMPORT_KEY="${PROVIDER_TOKEN_IMPORT_KEY:-$(cat "$secrets/provider-token-import-key.pem")}"
 export PROVIDER_TOKEN_IMPORT_KEY
 # AWS onboarding: the platform's account (moto's) and where customers get the role template.
 export PLATFORM_AWS_ACCOUNT_ID="${PLATFORM_AWS_ACCOUNT_ID:-123456789012}"
 export CUSTOMER_ROLE_TEMPLATE_URL="${CUSTOMER_ROLE_TEMPLATE_URL:-file://$project/infra/customer-role.yaml}"
+export CUSTOMER_PROVISIONER_ROLE_TEMPLATE_URL="${CUSTOMER_PROVISIONER_ROLE_TEMPLATE_URL:-file://$project/infra/customer-provisioner-role.yaml}"
 SUPABASE_JWT_SECRET=$(cat "$secrets/jwt-secret")
 export SUPABASE_JWT_SECRET
 

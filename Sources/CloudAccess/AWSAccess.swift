@@ -39,18 +39,28 @@ public struct AWSAccess: Sendable {
         self.environment = environment
     }
 
+    /// `run`: the Terraform run the credentials serve, recorded with the issuance.
     public func credentials(
-        for identityID: UUID, purpose: Purpose, requester: Requester, session: some DatabaseSession
+        for identityID: UUID, purpose: Purpose, requester: Requester, session: some DatabaseSession, run servedRun: UUID? = nil
     ) async throws(AWSAccessRefusal) -> Issued {
         let identity = try await activeIdentity(identityID, session: session)
         // A viewer reads the workspace but never acts in the customer's account.
         if case .user = requester, !identity.callerMayAct { throw .viewerOnly }
+        switch identity.purpose {
+        case .scan:
+            // A scan role is read-only: asking it to provision would only rename the session.
+            if purpose == .provisioning { throw .wrongPurpose("this identity is for scanning (read-only): connect a provisioner role (purpose provision) to provision") }
+        case .provision:
+            if purpose == .scan { throw .wrongPurpose("this identity is for provisioning: scans use a scan identity") }
+            // Write access to the customer's account is for the workspace's owners and admins.
+            if case .user = requester, !identity.callerIsAdmin { throw .adminsOnly }
+        }
         let sessionName = Self.sessionName(organization: identity.organizationID, purpose: purpose, requester: requester)
         let assumed: STS.AssumedRole
         do {
             assumed = try await STS(region: region, credentials: platform, environment: environment).assumeRole(
                 roleARN: identity.roleARN, sessionName: sessionName,
-                externalID: ExternalID.derive(organization: identity.organizationID, key: externalIDKey).value)
+                externalID: ExternalID.derive(organization: identity.organizationID, key: externalIDKey, purpose: identity.purpose).value)
         } catch where error.isAccessDenied {
             let reason = "AWS refused to let the platform assume \(identity.roleARN) (\(error.code)): the role was deleted or its trust policy no longer names the platform with this workspace's external ID"
             _ = try await run { try await session.query("SELECT private.record_cloud_access_lost($1, $2) AS outcome", identityID, reason) }
@@ -64,17 +74,17 @@ public struct AWSAccess: Sendable {
             try await session.query("""
                 INSERT INTO public.audit_events (organization_id, user_id, actor, action, cloud_identity_id, details, expires_at)
                 VALUES ($1, $2, $3, 'cloud_identity.credentials_issued', $4,
-                        jsonb_build_object('purpose', $5::text, 'role_arn', $6::text, 'role_session_name', $7::text), $8)
-                """, identity.organizationID, userID, actor, identityID, purpose.rawValue, identity.roleARN, sessionName, assumed.expiration)
+                        jsonb_strip_nulls(jsonb_build_object('purpose', $5::text, 'role_arn', $6::text, 'role_session_name', $7::text, 'run_id', $9::uuid)), $8)
+                """, identity.organizationID, userID, actor, identityID, purpose.rawValue, identity.roleARN, sessionName, assumed.expiration, servedRun)
         }
         return Issued(
             identityID: identityID, organizationID: identity.organizationID, roleARN: identity.roleARN, sessionName: sessionName,
             credentials: assumed.credentials, expiration: assumed.expiration)
     }
 
-    /// The external ID the workspace's roles must require (derived, never stored).
-    public func externalID(for organization: UUID) -> ExternalID {
-        ExternalID.derive(organization: organization, key: externalIDKey)
+    /// The external ID the workspace's roles of a purpose must require (derived, never stored).
+    public func externalID(for organization: UUID, purpose: ExternalID.Purpose = .scan) -> ExternalID {
+        ExternalID.derive(organization: organization, key: externalIDKey, purpose: purpose)
     }
 
     /// `zcp-<workspace>-<purpose>[-<user>]`: what the customer's CloudTrail shows for every call
@@ -92,14 +102,18 @@ public struct AWSAccess: Sendable {
         let roleARN: String
         /// The calling user is an owner, admin or member (not a viewer) of the identity's workspace.
         let callerMayAct: Bool
+        /// The calling user is an owner or admin of it.
+        let callerIsAdmin: Bool
+        let purpose: ExternalID.Purpose
     }
 
     private func activeIdentity(_ id: UUID, session: some DatabaseSession) async throws(AWSAccessRefusal) -> Identity {
         let rows = try await run {
             try await session.query(
                 """
-                SELECT organization_id, aws_role_arn, status, status_reason,
-                       organization_id IN (SELECT private.contributor_organization_ids()) AS caller_may_act
+                SELECT organization_id, aws_role_arn, status, status_reason, purpose,
+                       organization_id IN (SELECT private.contributor_organization_ids()) AS caller_may_act,
+                       organization_id IN (SELECT private.admin_organization_ids()) AS caller_is_admin
                 FROM public.cloud_identities WHERE id = $1 AND provider = 'aws'
                 """, id)
         }
@@ -108,7 +122,8 @@ public struct AWSAccess: Sendable {
             let status: String = try row["status"]
             let roleARN: String? = try row["aws_role_arn"]
             guard status == "active", let roleARN else { throw AWSAccessRefusal.notActive(status: status, reason: try row["status_reason"]) }
-            return Identity(organizationID: try row["organization_id"], roleARN: roleARN, callerMayAct: try row["caller_may_act"])
+            return Identity(organizationID: try row["organization_id"], roleARN: roleARN, callerMayAct: try row["caller_may_act"],
+                            callerIsAdmin: try row["caller_is_admin"], purpose: ExternalID.Purpose(rawValue: try row["purpose"]) ?? .scan)
         } catch let refusal as AWSAccessRefusal {
             throw refusal
         } catch {
@@ -127,6 +142,10 @@ public enum AWSAccessRefusal: Error, Sendable {
     case notFound
     /// The caller is a viewer of the identity's workspace: viewers get no credentials.
     case viewerOnly
+    /// Provisioning credentials are for the workspace's owners and admins.
+    case adminsOnly
+    /// The identity is not for this (a scan role asked to provision, or the other way round).
+    case wrongPurpose(String)
     /// Revoked, pending or in error: reconnect it first.
     case notActive(status: String, reason: String?)
     /// AWS refused the role just now; the identity has been marked revoked with this reason.

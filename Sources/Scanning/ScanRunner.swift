@@ -126,7 +126,7 @@ public struct ScanRunner: Sendable {
     /// check is not a verdict: the scan goes on and the next one checks again.
     private func trustProblem(role: RoleARN, issued: AWSAccess.Issued, logger: Logger) async -> String? {
         do {
-            switch try await trust.verify(role: role, externalID: access.externalID(for: issued.organizationID),
+            switch try await trust.verify(role: role, externalID: access.externalID(for: issued.organizationID, purpose: .scan),
                                           organization: issued.organizationID, assumed: issued.credentials) {
             case .pinned: return nil
             case .unpinned(let problems):
@@ -151,7 +151,8 @@ public struct ScanRunner: Sendable {
     private func abandon(_ scanID: UUID, refusal: AWSAccessRefusal, session: some DatabaseSession) async throws -> Outcome {
         let reason: String
         switch refusal {
-        case .notFound, .viewerOnly: reason = "the cloud identity no longer exists"
+        case .notFound, .viewerOnly, .adminsOnly: reason = "the cloud identity no longer exists"
+        case .wrongPurpose(let why): reason = why
         case .notActive(let status, let why): reason = "the cloud identity is \(status)\(why.map { ": \($0)" } ?? "")"
         case .accessLost(let why): reason = why
         case .aws(let error): reason = "AWS could not be reached: \(error.code)"

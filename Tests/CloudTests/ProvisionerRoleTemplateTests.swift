@@ -50,14 +50,8 @@ import Yams
     @Test func deployedItProvisionsButCannotMakeItselfAnAdministrator() async throws {
         let account = try CustomerAccount()
         let externalID = ExternalID.derive(organization: UUID(), key: Array("a server key of at least thirty-two bytes".utf8), purpose: .provision)
-        let roleName = "Provisioner-\(UUID().uuidString.prefix(8))"
-        try await account.deployStack(template: "infra/customer-provisioner-role.yaml", parameters: [
-            ("ExternalId", externalID.value), ("PlatformAccountId", "123456789012"), ("RoleName", roleName), ("PlatformPrincipalArn", account.platformPrincipal),
-        ])
-        let roleARN = "arn:aws:iam::123456789012:role/\(roleName)"
-        // moto creates the stack's policies but does not attach a role's ManagedPolicyArns (AWS
-        // does): attached here as the stack would have.
-        _ = try await account.iam.call("AttachRolePolicy", [("RoleName", roleName), ("PolicyArn", "arn:aws:iam::123456789012:policy/\(roleName)-policy")])
+        let roleARN = try await account.provisionerRole(externalID: externalID.value)
+        let roleName = String(roleARN.split(separator: "/").last!)
         let role = try await account.iam.call("GetRole", [("RoleName", roleName)])
         #expect(role.value("MaxSessionDuration") == "3600")
 

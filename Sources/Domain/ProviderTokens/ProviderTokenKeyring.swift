@@ -66,6 +66,21 @@ public struct ProviderTokenKeyring: Sendable {
         }
     }
 
+    /// Any bytes under the newest key, bound to `context` (the associated data): what other
+    /// sealed records (Terraform states) use, with a context of their own.
+    public func seal(bytes: [UInt8], context: [UInt8]) -> [UInt8] {
+        Array((try! AES.GCM.seal(bytes, using: keys[currentVersion]!, authenticating: context)).combined!)
+    }
+
+    public func open(bytes ciphertext: [UInt8], version: Int, context: [UInt8]) throws(Failure) -> [UInt8] {
+        guard let key = keys[version] else { throw .unknownKeyVersion(version) }
+        do {
+            return Array(try AES.GCM.open(try AES.GCM.SealedBox(combined: ciphertext), using: key, authenticating: context))
+        } catch {
+            throw .unreadable
+        }
+    }
+
     static func context(_ owner: UUID, _ provider: GitProvider, _ kind: Kind) -> [UInt8] {
         Array("zcp-provider-token:v1:\(owner.uuidString.lowercased()):\(provider.rawValue):\(kind.rawValue)".utf8)
     }

@@ -183,6 +183,10 @@ struct AssumeRole: HTTPFunction {
             return .notFound("no such AWS cloud identity")
         case .viewerOnly:
             return .forbidden("viewers of a workspace do not get credentials; ask an admin for the member role")
+        case .adminsOnly:
+            return .forbidden("provisioning credentials are for the workspace's owners and admins")
+        case .wrongPurpose(let reason):
+            return HTTPError(status: 409, error: "wrong_purpose", description: reason)
         case .notActive(let status, let reason):
             return HTTPError(status: 409, error: "identity_not_active",
                              description: "the cloud identity is \(status)\(reason.map { " (\($0))" } ?? ""): connect the account again")

@@ -26,6 +26,8 @@ struct ConnectAccount: HTTPFunction {
     struct Connection: Decodable {
         let organization_id: UUID
         let provider: String?
+        /// `scan` (the default: a read-only role) or `provision` (a bounded role the Terraform runner assumes).
+        let purpose: String?
         let role_arn: String?
         let display_name: String?
         let project_number: String?
@@ -63,10 +65,13 @@ struct ConnectAccount: HTTPFunction {
     struct Connected: Encodable {
         let id: UUID
         let provider: String
+        let purpose: String
         let role_arn: String
         let account_id: String
         let status: String
         let policies: [String]
+        /// What a provisioner role may manage (service prefixes); empty for a scan role.
+        let services: [String]
     }
 
     let router: Router
@@ -89,9 +94,13 @@ struct ConnectAccount: HTTPFunction {
             let connection = try request.decodeBody(Connection.self)
             switch connection.provider ?? "aws" {
             case "aws": break
-            case "gcp": return try await Self.connectGCP(connection, caller: caller, database: database, gcp: gcp, logger: context.logger)
-            case "azure": return try await Self.connectAzure(connection, caller: caller, database: database, azure: azure, logger: context.logger)
+            case "gcp" where connection.purpose ?? "scan" == "scan": return try await Self.connectGCP(connection, caller: caller, database: database, gcp: gcp, logger: context.logger)
+            case "azure" where connection.purpose ?? "scan" == "scan": return try await Self.connectAzure(connection, caller: caller, database: database, azure: azure, logger: context.logger)
+            case "gcp", "azure": throw HTTPError.badRequest("provisioning identities are AWS roles for now; GCP and Azure identities are for scanning")
             default: throw HTTPError.badRequest("provider must be aws, gcp or azure")
+            }
+            guard let purpose = ExternalID.Purpose(rawValue: connection.purpose ?? "scan") else {
+                throw HTTPError.badRequest("purpose must be scan or provision")
             }
             guard let role = connection.role_arn.flatMap(RoleARN.init) else {
                 throw HTTPError.badRequest("role_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/ZeroCredentialPlatformReadOnly")
@@ -99,7 +108,7 @@ struct ConnectAccount: HTTPFunction {
             let session = database.userSession(caller)
             try await Self.requireAdmin(session, of: connection.organization_id)
 
-            let externalID = ExternalID.derive(organization: connection.organization_id, key: key)
+            let externalID = ExternalID.derive(organization: connection.organization_id, key: key, purpose: purpose)
             let assumed: STS.AssumedRole
             do {
                 assumed = try await STS(region: region, credentials: platform).assumeRole(
@@ -125,8 +134,9 @@ struct ConnectAccount: HTTPFunction {
                     "Condition": {"StringEquals": {"sts:ExternalId": "<the external ID from GET /api/aws/external-id>"}}
                     """)
             case .unreadable:
-                throw HTTPError(status: 422, error: "role_not_read_only",
-                                description: "the role cannot read its own trust policy (iam:GetRole): attach the AWS-managed SecurityAudit policy")
+                throw purpose == .scan
+                    ? HTTPError(status: 422, error: "role_not_read_only", description: "the role cannot read its own trust policy (iam:GetRole): attach the AWS-managed SecurityAudit policy")
+                    : HTTPError(status: 422, error: "role_not_inspectable", description: "the role cannot read its own trust policy (iam:GetRole): deploy it from infra/customer-provisioner-role.yaml, which allows iam:Get* and iam:List*")
             }
 
             let iam = AWSQueryClient(service: "iam", version: "2010-05-08", region: region, credentials: assumed.credentials)
@@ -135,36 +145,46 @@ struct ConnectAccount: HTTPFunction {
                 attached = try await iam.call("ListAttachedRolePolicies", [("RoleName", role.name)]).all("PolicyArn").map(\.text)
                 inline = try await iam.call("ListRolePolicies", [("RoleName", role.name)]).all("member").map(\.text)
             } catch let error as AWSError where error.isAccessDenied {
-                // SecurityAudit and ViewOnlyAccess both allow this; a role that cannot is not the one the template makes.
-                throw HTTPError(status: 422, error: "role_not_read_only",
-                                description: "the role cannot list its own policies: attach the AWS-managed SecurityAudit and ViewOnlyAccess policies")
+                // SecurityAudit and ViewOnlyAccess both allow this, as does the provisioner template; a role that cannot is not one they make.
+                throw purpose == .scan
+                    ? HTTPError(status: 422, error: "role_not_read_only", description: "the role cannot list its own policies: attach the AWS-managed SecurityAudit and ViewOnlyAccess policies")
+                    : HTTPError(status: 422, error: "role_not_inspectable", description: "the role cannot list its own policies (iam:List*): deploy it from infra/customer-provisioner-role.yaml")
             }
-            let writable = attached.filter { !ReadOnlyPolicies.isAllowed($0) }
-            guard writable.isEmpty, inline.isEmpty, !attached.isEmpty else {
-                let reasons = writable.map { "policy \($0)" } + inline.map { "inline policy \($0)" }
-                throw HTTPError(status: 422, error: "role_not_read_only", description: reasons.isEmpty
-                    ? "the role has no AWS-managed read-only policy: attach SecurityAudit and ViewOnlyAccess"
-                    : "the role can do more than read (\(reasons.joined(separator: ", "))): keep only AWS-managed read-only policies such as SecurityAudit and ViewOnlyAccess")
+            var services: [String] = []
+            switch purpose {
+            case .scan:
+                let writable = attached.filter { !ReadOnlyPolicies.isAllowed($0) }
+                guard writable.isEmpty, inline.isEmpty, !attached.isEmpty else {
+                    let reasons = writable.map { "policy \($0)" } + inline.map { "inline policy \($0)" }
+                    throw HTTPError(status: 422, error: "role_not_read_only", description: reasons.isEmpty
+                        ? "the role has no AWS-managed read-only policy: attach SecurityAudit and ViewOnlyAccess"
+                        : "the role can do more than read (\(reasons.joined(separator: ", "))): keep only AWS-managed read-only policies such as SecurityAudit and ViewOnlyAccess")
+                }
+            case .provision:
+                // Bounded write access, never an administrator: every policy's document is read and judged.
+                services = try await ProvisionerRoleReview(iam: iam, role: role).services(attached: attached, inline: inline)
             }
 
             let stored = try await session.batch([
                 Statement("""
                     INSERT INTO public.cloud_identities (organization_id, provider, display_name, aws_role_arn, aws_account_id, aws_external_id_hash,
-                                                         status, status_reason, last_verified_at, created_by)
-                    VALUES ($1, 'aws', $2, $3, $4, $5, 'active', NULL, now(), $6)
+                                                         status, status_reason, last_verified_at, created_by, purpose, aws_services)
+                    VALUES ($1, 'aws', $2, $3, $4, $5, 'active', NULL, now(), $6, $7, $8)
                     ON CONFLICT (organization_id, aws_role_arn) WHERE aws_role_arn IS NOT NULL DO UPDATE
                     SET status = 'active', status_reason = NULL, aws_external_id_hash = EXCLUDED.aws_external_id_hash,
-                        last_verified_at = now(), updated_at = now()
+                        purpose = EXCLUDED.purpose, aws_services = EXCLUDED.aws_services, last_verified_at = now(), updated_at = now()
                     RETURNING id
-                    """, connection.organization_id, connection.display_name ?? role.name, role.value, role.account, Bytes(externalID.hash), caller.userID),
+                    """, connection.organization_id, connection.display_name ?? role.name, role.value, role.account, Bytes(externalID.hash), caller.userID,
+                    purpose.rawValue, services),
                 Statement("""
                     INSERT INTO public.audit_events (organization_id, user_id, actor, action, details)
-                    VALUES ($1, $2, $3, 'cloud_identity.connected', jsonb_build_object('role_arn', $4::text))
-                    """, connection.organization_id, caller.userID, "user:\(caller.userID.uuidString.lowercased())", role.value),
+                    VALUES ($1, $2, $3, 'cloud_identity.connected', jsonb_build_object('role_arn', $4::text, 'purpose', $5::text))
+                    """, connection.organization_id, caller.userID, "user:\(caller.userID.uuidString.lowercased())", role.value, purpose.rawValue),
             ])
             let id: UUID = try stored[0].first!["id"]
             context.logger.info("aws account connected", metadata: ["cloudIdentity": "\(id)", "account": "\(role.account)"])
-            return try .json(Connected(id: id, provider: "aws", role_arn: role.value, account_id: role.account, status: "active", policies: attached), status: 201)
+            return try .json(Connected(id: id, provider: "aws", purpose: purpose.rawValue, role_arn: role.value, account_id: role.account,
+                                       status: "active", policies: attached, services: services), status: 201)
         }
         self.router = router
     }

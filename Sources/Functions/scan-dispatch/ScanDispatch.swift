@@ -2,7 +2,7 @@ import Database
 import DatabaseService
 import FoundationEssentials
 import Runtime
-import ScanQueue
+import WorkQueue
 
 /// The schedule's tick (system function, service session): queues a scan for every active AWS
 /// identity not scanned within `SCAN_INTERVAL_HOURS` and without a pending scan, and hands them
@@ -15,13 +15,13 @@ struct ScanDispatch: LambdaHandler {
     }
 
     let database: Database
-    let queue: ScanQueue
+    let queue: WorkQueue
     let intervalHours: Int
     let batchLimit: Int
 
     init(context: InitContext) async throws {
         database = try Database(environment: context.environment, applicationName: context.functionName)
-        queue = try ScanQueue(environment: context.environment)
+        queue = try WorkQueue.scans(environment: context.environment)
         intervalHours = context.environment["SCAN_INTERVAL_HOURS"].flatMap(Int.init) ?? 24
         batchLimit = context.environment["SCAN_DISPATCH_LIMIT"].flatMap(Int.init) ?? 500
     }
@@ -33,7 +33,7 @@ struct ScanDispatch: LambdaHandler {
             Statement("""
                 INSERT INTO public.scans (organization_id, cloud_identity_id, trigger)
                 SELECT c.organization_id, c.id, 'schedule' FROM public.cloud_identities c
-                WHERE c.provider = 'aws' AND c.status = 'active'
+                WHERE c.provider = 'aws' AND c.purpose = 'scan' AND c.status = 'active'
                   AND (c.last_scanned_at IS NULL OR c.last_scanned_at < now() - make_interval(hours => $1))
                   AND NOT EXISTS (SELECT 1 FROM public.scans s WHERE s.cloud_identity_id = c.id AND s.status IN ('queued', 'running'))
                 ORDER BY c.last_scanned_at NULLS FIRST

@@ -1,7 +1,7 @@
 import Database
 import FoundationEssentials
 import Runtime
-import ScanQueue
+import WorkQueue
 
 /// `POST /api/cloud-identities/{id}/scans` — a workspace member asks for a scan now. If one is
 /// already queued or running, that one is the answer (200) rather than a second (202 for a new one).
@@ -25,7 +25,7 @@ struct StartScan: HTTPFunction {
     init(context: InitContext) async throws {
         let database = try Database(environment: context.environment, applicationName: context.functionName)
         let verifier = try await CallerVerifier(configuration: .init(environment: context.environment))
-        let queue = try ScanQueue(environment: context.environment)
+        let queue = try WorkQueue.scans(environment: context.environment)
 
         var router = Router()
         router.post("/api/cloud-identities/{id}/scans") { request, context in
@@ -35,8 +35,11 @@ struct StartScan: HTTPFunction {
             }
             let session = database.userSession(caller)
             guard let row = try await session.query(
-                "SELECT organization_id, status FROM public.cloud_identities WHERE id = $1 AND provider = 'aws'", identity).first else {
+                "SELECT organization_id, status, purpose FROM public.cloud_identities WHERE id = $1 AND provider = 'aws'", identity).first else {
                 throw HTTPError.notFound("no such AWS cloud identity")
+            }
+            guard try row["purpose"] as String == "scan" else {
+                throw HTTPError(status: 409, error: "wrong_purpose", description: "this identity is for provisioning: scans use a scan identity (its read-only role)")
             }
             let status: String = try row["status"]
             guard status == "active" else { throw HTTPError.conflict("the cloud identity is \(status): connect the account again first") }

@@ -34,6 +34,19 @@ public struct CustomerAccount: Sendable {
         _ = try await cloudFormation.call("CreateStack", fields)
     }
 
+    /// A provisioner role deployed from infra/customer-provisioner-role.yaml as a customer would,
+    /// trusting the platform with `externalID`; its ARN.
+    public func provisionerRole(externalID: String) async throws -> String {
+        let roleName = "Provisioner-\(UUID().uuidString.prefix(8))"
+        try await deployStack(template: "infra/customer-provisioner-role.yaml", parameters: [
+            ("ExternalId", externalID), ("PlatformAccountId", "123456789012"), ("RoleName", roleName), ("PlatformPrincipalArn", platformPrincipal),
+        ])
+        // moto creates the stack's policies but does not attach a role's ManagedPolicyArns (AWS
+        // does): attached here as the stack would have.
+        _ = try await iam.call("AttachRolePolicy", [("RoleName", roleName), ("PolicyArn", "arn:aws:iam::123456789012:policy/\(roleName)-policy")])
+        return "arn:aws:iam::123456789012:role/\(roleName)"
+    }
+
     /// The trust policy a customer's role carries: the platform, only with the external ID.
     public func trustPolicy(externalID: String) -> String {
         #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"\#(platformPrincipal)"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"\#(externalID)"}}}]}"#

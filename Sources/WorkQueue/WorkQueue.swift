@@ -3,30 +3,44 @@ import Cloud
 import FoundationEssentials
 import Runtime
 
-/// Hands queued scans to `run-scan`: on AWS through the SQS queue `SCAN_QUEUE_URL` (one message
-/// per scan, sent ten at a time); without it, as asynchronous Lambda invokes of
-/// `RUN_SCAN_FUNCTION` — which the local gateway serves. A scan sent twice still runs once.
-public struct ScanQueue: Sendable {
+/// Hands queued work to the function that does it: scans to `run-scan`, Terraform runs to
+/// `run-terraform`. On AWS through an SQS queue (one message per item, sent ten at a time);
+/// without one, as asynchronous Lambda invokes of the function — which the local gateway serves.
+/// An item sent twice is still done once: its worker claims it.
+public struct WorkQueue: Sendable {
     enum Transport: Sendable {
         case sqs(queueURL: String, client: AWSQueryClient)
         case lambda(function: String, client: LambdaClient)
     }
 
     let transport: Transport
+    /// The message's one field: `{"<key>": "<uuid>"}`.
+    let key: String
 
-    public init(environment: Environment) throws {
-        let credentials = try AWSCredentials(environment: environment)
-        let region = environment["AWS_REGION"] ?? "us-east-1"
-        if let queueURL = environment["SCAN_QUEUE_URL"] {
-            transport = .sqs(queueURL: queueURL, client: AWSQueryClient(service: "sqs", version: "2012-11-05", region: region, credentials: credentials, environment: environment))
-        } else {
-            transport = .lambda(function: environment["RUN_SCAN_FUNCTION"] ?? "run-scan",
-                                client: LambdaClient(region: region, credentials: credentials, environment: environment))
-        }
+    /// Scans: `SCAN_QUEUE_URL`, else invokes of `RUN_SCAN_FUNCTION` (`run-scan`); messages `{"scan_id"}`.
+    public static func scans(environment: Environment) throws -> WorkQueue {
+        try WorkQueue(environment: environment, queueURLVariable: "SCAN_QUEUE_URL", functionVariable: "RUN_SCAN_FUNCTION", function: "run-scan", key: "scan_id")
     }
 
-    public func enqueue(_ scans: [UUID]) async throws(AWSError) {
-        let messages = scans.map { #"{"scan_id":"\#($0.uuidString.lowercased())"}"# }
+    /// Terraform runs: `RUN_QUEUE_URL`, else invokes of `RUN_TERRAFORM_FUNCTION` (`run-terraform`); messages `{"run_id"}`.
+    public static func terraformRuns(environment: Environment) throws -> WorkQueue {
+        try WorkQueue(environment: environment, queueURLVariable: "RUN_QUEUE_URL", functionVariable: "RUN_TERRAFORM_FUNCTION", function: "run-terraform", key: "run_id")
+    }
+
+    init(environment: Environment, queueURLVariable: String, functionVariable: String, function: String, key: String) throws {
+        let credentials = try AWSCredentials(environment: environment)
+        let region = environment["AWS_REGION"] ?? "us-east-1"
+        if let queueURL = environment[queueURLVariable] {
+            transport = .sqs(queueURL: queueURL, client: AWSQueryClient(service: "sqs", version: "2012-11-05", region: region, credentials: credentials, environment: environment))
+        } else {
+            transport = .lambda(function: environment[functionVariable] ?? function,
+                                client: LambdaClient(region: region, credentials: credentials, environment: environment))
+        }
+        self.key = key
+    }
+
+    public func enqueue(_ items: [UUID]) async throws(AWSError) {
+        let messages = items.map { #"{"\#(key)":"\#($0.uuidString.lowercased())"}"# }
         switch transport {
         case .sqs(let queueURL, let client):
             for start in stride(from: 0, to: messages.count, by: 10) {

@@ -1,0 +1,20 @@
+/// Removes secret values from text bound for a log: every occurrence of each secret becomes
+/// `[redacted]`. Secrets shorter than 8 characters are not looked for (they would redact ordinary
+/// words; none of the credentials the platform hands out is that short).
+public struct SecretRedactor: Sendable {
+    public static let replacement = "[redacted]"
+    let secrets: [String]
+
+    public init(_ secrets: [String]) {
+        // Longest first, so a secret that contains another is removed whole.
+        self.secrets = Array(Set(secrets.filter { $0.utf8.count >= 8 })).sorted { $0.utf8.count > $1.utf8.count }
+    }
+
+    public func redact(_ text: String) -> String {
+        secrets.reduce(text) { $0.replacing($1, with: Self.replacement) }
+    }
+
+    /// How many bytes at the end of a chunk must wait for the next one: a secret split across two
+    /// reads of a pipe is only seen whole when both halves are together.
+    public var overlap: Int { max(0, (secrets.first?.utf8.count ?? 0) - 1) }
+}

@@ -1,0 +1,3 @@
+import Runtime
+
+await Lambda.run(RunTerraform.self)

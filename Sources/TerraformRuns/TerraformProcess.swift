@@ -1,0 +1,107 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One Terraform command as a child process in a process group of its own: its output (stdout
+/// and stderr together, in order) goes to `output` as it comes; when `stop` says so the group is
+/// interrupted the way Ctrl-C at a terminal would (SIGINT to Terraform and everything it started,
+/// such as a provisioner's command), so Terraform finishes or abandons the current operation
+/// cleanly and writes its state; the group is killed only if it has not ended `grace` later.
+struct TerraformProcess {
+    let executable: String
+    let directory: String
+    let environment: [String: String]
+    let grace: Duration
+
+    enum Ending: Sendable, Equatable {
+        case exited(Int32)
+        /// Stopped on request: exited after SIGINT (with its status), or killed (nil).
+        case interrupted(exitStatus: Int32?)
+    }
+
+    struct SpawnError: Error, CustomStringConvertible {
+        let code: Int32
+        var description: String { "terraform could not be started: \(String(cString: strerror(code)))" }
+    }
+
+    func run(_ arguments: [String], output: @escaping @Sendable ([UInt8]) -> Void, stop: @escaping @Sendable () -> Bool) async throws -> Ending {
+        var pipe: [Int32] = [0, 0]
+        guard Glibc.pipe(&pipe) == 0 else { throw SpawnError(code: errno) }
+        let (readEnd, writeEnd) = (pipe[0], pipe[1])
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        posix_spawn_file_actions_addclose(&actions, readEnd)
+        posix_spawn_file_actions_addclose(&actions, writeEnd)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Its own group (pgid = its pid), so a signal reaches everything it starts.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+
+        // Terraform's own -chdir (posix_spawn's chdir action is not in Glibc's Swift interface).
+        let argv = ([executable, "-chdir=\(directory)"] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        close(writeEnd)
+        guard spawned == 0 else {
+            close(readEnd)
+            throw SpawnError(code: spawned)
+        }
+
+        let drained = Mutex(false)
+        let reader = Thread {
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                output(Array(buffer[..<count]))
+            }
+            close(readEnd)
+            drained.withLock { $0 = true }
+        }
+        reader.start()
+
+        var status: Int32 = 0
+        var exited = false
+        var interruptedAt: ContinuousClock.Instant?
+        var killed = false
+        var exitedAt: ContinuousClock.Instant?
+        while !exited || !drained.withLock({ $0 }) {
+            if !exited, waitpid(pid, &status, WNOHANG) == pid {
+                exited = true
+                exitedAt = .now
+            }
+            if let exitedAt, ContinuousClock.now - exitedAt > .seconds(5) {
+                // Terraform is gone but something it started in the background still holds its
+                // output: that is not waited for.
+                kill(-pid, SIGKILL)
+                break
+            }
+            if interruptedAt == nil, stop() {
+                interruptedAt = .now
+                kill(-pid, SIGINT)
+            } else if let interruptedAt, !killed, ContinuousClock.now - interruptedAt > grace {
+                // Whatever is left of the group (a provisioner's command holding the output open too).
+                killed = true
+                kill(-pid, SIGKILL)
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
+        let signaled = status & 0x7f != 0
+        let code = signaled ? 128 + (status & 0x7f) : (status >> 8) & 0xff
+        if interruptedAt != nil { return .interrupted(exitStatus: signaled ? nil : code) }
+        return .exited(code)
+    }
+}

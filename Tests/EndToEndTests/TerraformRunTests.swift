@@ -1,0 +1,209 @@
+@testable import AWSAPI
+import AWSTestSupport
+import Foundation
+import Runtime
+import Testing
+@_spi(Privileged) import Database
+
+/// Terraform runs through the gateway: a provisioner role deployed from the template, the real
+/// `terraform` with the hashicorp/aws provider from this machine's mirror, against moto with IAM
+/// authorization on.
+@Suite(.serialized) final class TerraformRunTests: @unchecked Sendable {
+    let gateway: GatewayProcess
+    let owner: Database
+    let account: CustomerAccount
+
+    init() throws {
+        // Two runners at once, so two applies of one stack can meet at its lock.
+        gateway = try GatewayProcess(template: try String(contentsOfFile: "infra/template.yaml", encoding: .utf8), concurrency: 2,
+                                     environment: ["RUN_CANCELLATION_CHECK_MILLISECONDS": "300"])
+        owner = try Database(url: try #require(ProcessInfo.processInfo.environment["MIGRATION_DATABASE_URL"]), applicationName: "terraform-run-tests")
+        account = try CustomerAccount()
+    }
+
+    /// apply creates a bucket and a queue through the provisioner role; a plan after it shows no
+    /// changes (the state was kept); destroy removes them. A configuration that prints its own
+    /// credentials finds them redacted in the log, and neither the log nor the database holds them.
+    @Test func applyPlanAndDestroyThroughTheProvisionerRole() async throws {
+        let workspace = try await ProvisioningWorkspace(gateway: gateway, owner: owner, account: account)
+        #expect(workspace.connected["purpose"] as? String == "provision")
+        let services = workspace.connected["services"] as? [String] ?? []
+        #expect(services.contains("s3") && services.contains("sqs") && services.contains("ec2"), "\(services)")
+
+        let name = "zcp-run-\(UUID().uuidString.prefix(8).lowercased())"
+        let leak = FileManager.default.temporaryDirectory.appendingPathComponent("leaked-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: leak) }
+        let files = ["main.tf": try terraformConfiguration("""
+            variable "name" { type = string }
+            resource "aws_s3_bucket" "data" { bucket = var.name }
+            resource "aws_sqs_queue" "jobs" { name = var.name }
+            # A configuration can read its own credentials: they must not reach the log.
+            resource "terraform_data" "credentials" {
+              provisioner "local-exec" {
+                command = "echo key=$AWS_ACCESS_KEY_ID secret=$AWS_SECRET_ACCESS_KEY token=$AWS_SESSION_TOKEN; printf '%s\\n%s\\n%s\\n' \\"$AWS_ACCESS_KEY_ID\\" \\"$AWS_SECRET_ACCESS_KEY\\" \\"$AWS_SESSION_TOKEN\\" > \(leak)"
+              }
+            }
+            """)]
+        let started = try workspace.start("apply", files: files, stack: "queues", variables: ["name": name])
+        #expect(started.status == 202, "\(started.json)")
+        #expect(started.json["status"] as? String == "queued")
+        let run = try #require(started.json["id"] as? String)
+        let applied = try await workspace.finished(run)
+        let log = try workspace.log(run)
+        #expect(applied["status"] as? String == "succeeded", "\(applied) \(log)")
+        #expect(applied["exit_code"] as? Int == 0)
+        let summary = applied["plan_summary"] as? [String: Any]
+        #expect(summary?["add"] as? Int == 3 && summary?["change"] as? Int == 0 && summary?["destroy"] as? Int == 0, "\(applied)")
+        #expect(log.contains("Apply complete! Resources: 3 added"), "\(log)")
+        #expect(log.contains("key=[redacted] secret=[redacted] token=[redacted]"), "\(log)")
+
+        // In the customer's account, made by the provisioner role's session.
+        let s3 = S3Client(region: "us-east-1", credentials: account.administrator)
+        #expect(try await s3.request("HEAD", bucket: name).status == 200)
+        let sqs = AWSQueryClient(service: "sqs", version: "2012-11-05", region: "us-east-1", credentials: account.administrator)
+        #expect(try await sqs.call("GetQueueUrl", [("QueueName", name)]).value("QueueUrl") != nil)
+
+        // The credentials the run had: in neither the log nor the database, nor the working folder (gone).
+        let credentials = try String(contentsOfFile: leak, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(credentials.count == 3 && credentials.allSatisfy { $0.count >= 16 }, "\(credentials)")
+        for value in credentials { #expect(!log.contains(value)) }
+        let dump = try databaseDump()
+        for value in credentials { #expect(!dump.contains(value), "a credential is in the database") }
+        let sealed = try await owner.runAsConnectedRole([Statement("""
+            SELECT position('aws_s3_bucket'::bytea IN state_ciphertext) = 0 AS sealed FROM public.terraform_states WHERE organization_id = $1 AND stack = 'queues'
+            """, workspace.organization)])[0].rows
+        #expect(try sealed.map { try $0["sealed"] as Bool } == [true], "the state is sealed at rest")
+        #expect(!FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "zcp-run-\(run)"))
+        let audit = try await owner.runAsConnectedRole([Statement("""
+            SELECT details->>'purpose' AS purpose FROM public.audit_events
+            WHERE action = 'cloud_identity.credentials_issued' AND details->>'run_id' = $1
+            """, run.lowercased())])[0].rows
+        let purposes = try audit.map { try $0["purpose"] as String }
+        #expect(purposes == ["provisioning"], "the issuance is audited with the run")
+
+        let plan = try workspace.start("plan", files: files, stack: "queues", variables: ["name": name])
+        let planned = try await workspace.finished(try #require(plan.json["id"] as? String))
+        #expect(planned["status"] as? String == "succeeded", "\(planned)")
+        let unchanged = planned["plan_summary"] as? [String: Any]
+        #expect(unchanged?["add"] as? Int == 0 && unchanged?["change"] as? Int == 0 && unchanged?["destroy"] as? Int == 0, "\(planned)")
+
+        let destroy = try workspace.start("destroy", files: files, stack: "queues", variables: ["name": name])
+        let destroyed = try await workspace.finished(try #require(destroy.json["id"] as? String))
+        #expect(destroyed["status"] as? String == "succeeded", "\(destroyed)")
+        #expect((destroyed["plan_summary"] as? [String: Any])?["destroy"] as? Int == 3)
+        await #expect(throws: AWSError.self, "the bucket is gone") { try await s3.request("HEAD", bucket: name) }
+
+        let listed = try jsonObject(try gateway.request("GET", "/api/runs?organization_id=\(workspace.organization)", headers: [("Authorization", "Bearer \(workspace.member.token)")]).body)
+        #expect((listed["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [destroy.json["id"] as? String, plan.json["id"] as? String, run].compactMap { $0 })
+    }
+
+    @Test func anActionOutsideTheRolesPermissionsFailsTheRunWithAccessDenied() async throws {
+        let workspace = try await ProvisioningWorkspace(gateway: gateway, owner: owner, account: account)
+        let files = ["main.tf": try terraformConfiguration(#"resource "aws_iam_user" "backdoor" { name = "backdoor-\#(UUID().uuidString.prefix(6))" }"#)]
+        let started = try workspace.start("apply", files: files)
+        let run = try #require(started.json["id"] as? String)
+        let failed = try await workspace.finished(run)
+        #expect(failed["status"] as? String == "failed")
+        #expect(failed["exit_code"] as? Int == 1)
+        let log = try workspace.log(run)
+        #expect((failed["error"] as? String)?.contains("AccessDenied") == true, "\(failed) \(log)")
+        #expect(log.contains("AccessDenied"), "\(log)")
+    }
+
+    /// Two applies of one stack at once: the second waits for the first's lock, so their
+    /// lock-to-finish intervals never overlap.
+    @Test func twoAppliesOfOneStackNeverInterleave() async throws {
+        let workspace = try await ProvisioningWorkspace(gateway: gateway, owner: owner, account: account)
+        let files = ["main.tf": try terraformConfiguration("""
+            resource "terraform_data" "slow" {
+              input = timestamp()
+              provisioner "local-exec" { command = "sleep 3" }
+            }
+            """)]
+        let first = try #require(try workspace.start("apply", files: files, stack: "shared").json["id"] as? String)
+        let second = try #require(try workspace.start("apply", files: files, stack: "shared").json["id"] as? String)
+        let runs = [try await workspace.finished(first), try await workspace.finished(second)]
+        #expect(runs.allSatisfy { $0["status"] as? String == "succeeded" }, "\(runs)")
+        let spans = try runs.map { run in
+            (try #require((run["locked_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) }),
+             try #require((run["finished_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) }))
+        }.sorted { $0.0 < $1.0 }
+        #expect(spans[1].0 >= spans[0].1, "the second apply took the lock before the first finished: \(spans)")
+        let waited = try workspace.log(first) + workspace.log(second)
+        #expect(waited.contains("waiting for the stack's lock"), "\(waited)")
+    }
+
+    /// A cancelled apply is interrupted the way a person would (SIGINT) and ends cancelled.
+    @Test func aCancelledRunIsInterrupted() async throws {
+        let workspace = try await ProvisioningWorkspace(gateway: gateway, owner: owner, account: account)
+        let files = ["main.tf": try terraformConfiguration("""
+            resource "terraform_data" "long" {
+              provisioner "local-exec" { command = "sleep 120" }
+            }
+            """)]
+        let run = try #require(try workspace.start("apply", files: files).json["id"] as? String)
+        #expect(try await eventually(seconds: 120) { try workspace.log(run).contains("terraform_data.long: Creating...") })
+        let cancel = try gateway.request("POST", "/api/runs/\(run)/cancel", headers: [("Authorization", "Bearer \(workspace.admin.token)")])
+        #expect(cancel.status == 202)
+        let ended = try await workspace.finished(run, seconds: 60)
+        #expect(ended["status"] as? String == "cancelled", "\(ended)")
+        #expect(try workspace.log(run).contains("Interrupt received"))
+    }
+
+    /// Who may do what, and what another workspace sees: nothing.
+    @Test func onlyAdminsStartRunsAndAnotherWorkspaceSeesNothing() async throws {
+        let workspace = try await ProvisioningWorkspace(gateway: gateway, owner: owner, account: account)
+        let files = ["main.tf": try terraformConfiguration(#"resource "terraform_data" "x" { input = "x" }"#)]
+        let refused = try workspace.start("apply", files: files, bearer: workspace.member.token)
+        #expect(refused.status == 403, "\(refused.json)")
+        let credentials = try gateway.request("POST", "/api/cloud-identities/\(workspace.identity)/credentials", body: #"{"purpose":"provisioning"}"#,
+                                              headers: [("Authorization", "Bearer \(workspace.member.token)")])
+        #expect(credentials.status == 403, "members get no provisioning credentials")
+
+        let run = try #require(try workspace.start("apply", files: files, stack: "private").json["id"] as? String)
+        #expect(try await workspace.finished(run)["status"] as? String == "succeeded")
+        #expect(try gateway.request("GET", "/api/runs/\(run)", headers: [("Authorization", "Bearer \(workspace.member.token)")]).status == 200)
+        #expect(try gateway.request("POST", "/api/runs/\(run)/cancel", headers: [("Authorization", "Bearer \(workspace.member.token)")]).status == 403)
+
+        let stranger = try await makeSignedInUser(owner: owner)
+        _ = try await makeWorkspace(owner: owner, member: stranger.id, role: "owner")
+        let bearer = [("Authorization", "Bearer \(stranger.token)")]
+        #expect(try gateway.request("GET", "/api/runs/\(run)", headers: bearer).status == 404)
+        #expect(try gateway.request("GET", "/api/runs/\(run)/log", headers: bearer).status == 404)
+        #expect(try gateway.request("POST", "/api/runs/\(run)/cancel", headers: bearer).status == 404)
+        #expect(try gateway.request("GET", "/api/runs?organization_id=\(workspace.organization)", headers: bearer).status == 404)
+        #expect(try gateway.request("GET", "/api/terraform/state/\(workspace.organization)/private", headers: bearer).status == 404)
+        #expect(try gateway.request("POST", "/api/cloud-identities/\(workspace.identity)/runs", body: #"{"command":"plan","source":{"files":{"main.tf":""}}}"#,
+                                    headers: bearer).status == 404)
+        // The state is there, for the workspace's admins only.
+        #expect(try gateway.request("GET", "/api/terraform/state/\(workspace.organization)/private", headers: [("Authorization", "Bearer \(workspace.admin.token)")]).status == 200)
+        #expect(try gateway.request("GET", "/api/terraform/state/\(workspace.organization)/private", headers: [("Authorization", "Bearer \(workspace.member.token)")]).status == 403)
+    }
+
+    /// Revoking the identity fails its queued runs with the reason; the runner then does nothing.
+    @Test func aRevokedIdentitysQueuedRunFailsWithTheReason() async throws {
+        let workspace = try await ProvisioningWorkspace(gateway: gateway, owner: owner, account: account)
+        // Queued as the API would, but held back from the runner (its event comes later).
+        let run = try await owner.runAsConnectedRole([Statement("""
+            INSERT INTO public.terraform_runs (organization_id, cloud_identity_id, stack, command, source, source_files, requested_by)
+            VALUES ($1, $2::uuid, 'default', 'apply', '{"kind":"files"}', '{"main.tf":""}', $3) RETURNING id
+            """, workspace.organization, workspace.identity, workspace.admin.id)])[0].first.map { try $0["id"] as UUID }
+        let id = try #require(run)
+        let revoked = try gateway.request("DELETE", "/api/cloud-identities/\(workspace.identity)", headers: [("Authorization", "Bearer \(workspace.admin.token)")])
+        #expect(revoked.status == 204, "\(String(decoding: revoked.body, as: UTF8.self))")
+        let invoked = try jsonObject(try gateway.invoke("run-terraform", #"{"run_id":"\#(id.uuidString.lowercased())"}"#).body)
+        #expect((invoked["results"] as? [[String: Any]])?.first?["outcome"] as? String == "skipped")
+        let failed = try await workspace.finished(id.uuidString.lowercased(), seconds: 5)
+        #expect(failed["status"] as? String == "failed")
+        #expect((failed["error"] as? String)?.contains("revoked") == true, "\(failed)")
+    }
+
+    /// pg_dump of the whole database, as an attacker with a backup would have it.
+    func databaseDump() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        let dump = try runProgram("\(try #require(environment["PG_BIN_DIRECTORY"]))/pg_dump",
+                                  arguments: ["--data-only", "--dbname", try #require(environment["MIGRATION_DATABASE_URL"])])
+        #expect(dump.status == 0, "\(dump.standardError)")
+        return dump.standardOutput
+    }
+}
