@@ -69,9 +69,9 @@ final class RunLog: Sendable {
     func flush(session: some DatabaseSession, final: Bool = false) async throws {
         let redactor = redactor.withLock { $0 }
         let (ready, seq): ([UInt8], Int) = pending.withLock { pending in
-            var cut = final ? pending.bytes.count : max(0, pending.bytes.count - redactor.overlap)
-            if !final, let newline = pending.bytes[..<cut].lastIndex(of: UInt8(ascii: "\n")) { cut = newline + 1 }
-            else if !final { return ([], 0) }
+            var cut = final ? pending.bytes.count : pending.bytes.count - redactor.heldBack(pending.bytes)
+            // Never in the middle of a UTF-8 character (its continuation bytes are 10xxxxxx).
+            while !final, cut > 0, cut < pending.bytes.count, pending.bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
             guard cut > 0 else { return ([], 0) }
             let ready = Array(pending.bytes[..<cut])
             pending.bytes.removeFirst(cut)

@@ -13,7 +13,7 @@ import DatabaseService
 
     /// One row in every app table for the tenant, written as the service role.
     static func seedEveryTable(_ tenant: Tenant, _ test: TestDatabase) async throws {
-        let identity = UUID(), scan = UUID(), finding = UUID(), device = UUID(), session = UUID()
+        let identity = UUID(), scan = UUID(), finding = UUID(), device = UUID(), session = UUID(), run = UUID()
         let arn = "arn:aws:iam::123456789012:role/platform-\(tenant.organization.uuidString.prefix(8))"
         func hash() -> Bytes { Bytes((0..<32).map { _ in UInt8.random(in: 0...255) }) }
         _ = try await test.service.batch([
@@ -49,6 +49,14 @@ import DatabaseService
             Statement("""
                 INSERT INTO public.provider_tokens (user_id, provider, access_token_ciphertext, key_version) VALUES ($1, 'github', $2, 1)
                 """, tenant.user, hash()),
+            Statement("""
+                INSERT INTO public.terraform_runs (id, organization_id, cloud_identity_id, stack, command, source, requested_by)
+                VALUES ($1, $2, $3, 'default', 'apply', '{"kind":"files"}', $4)
+                """, run, tenant.organization, identity, tenant.user),
+            Statement("INSERT INTO public.terraform_run_logs (run_id, organization_id, seq, text) VALUES ($1, $2, 0, 'Apply complete!')", run, tenant.organization),
+            Statement("""
+                INSERT INTO public.terraform_states (organization_id, stack, state_ciphertext, key_version) VALUES ($1, 'default', $2, 1)
+                """, tenant.organization, hash()),
             Statement("""
                 INSERT INTO public.audit_events (organization_id, user_id, actor, action, cloud_identity_id)
                 VALUES ($1, $2, 'system:test', 'credentials.issued', $3)

@@ -106,12 +106,16 @@ import Testing
         #expect(try gateway.request("POST", "/api/cloud-identities/\(workspace.identity)/credentials").status == 401)
         #expect(try credentials(workspace.identity, bearer: workspace.admin.token, body: #"{"purpose":"scan"}"#).status == 400)
 
-        #expect(try credentials(workspace.identity, bearer: workspace.admin.token, body: #"{"purpose":"provisioning"}"#).status == 200)
+        // A read-only role does not provision: asking would only rename the session.
+        let provisioning = try credentials(workspace.identity, bearer: workspace.admin.token, body: #"{"purpose":"provisioning"}"#)
+        #expect(provisioning.status == 409 && provisioning.json["error"] as? String == "wrong_purpose", "\(provisioning.json)")
+
+        #expect(try credentials(workspace.identity, bearer: workspace.admin.token, body: #"{"purpose":"cli"}"#).status == 200)
         let audit = try await row(
             "SELECT details->>'purpose' AS purpose, details->>'role_session_name' AS name FROM public.audit_events WHERE cloud_identity_id = $1::uuid AND action = 'cloud_identity.credentials_issued'",
             workspace.identity)
-        #expect(try audit?["purpose"] as String? == "provisioning")
-        #expect(try (audit?["name"] as String?)?.contains("-provisioning-") == true)
+        #expect(try audit?["purpose"] as String? == "cli")
+        #expect(try (audit?["name"] as String?)?.contains("-cli-") == true)
     }
 
     @Test func whenTheCustomerWithdrawsTrustTheIdentityIsRevokedAndReconnectingRestoresIt() async throws {

@@ -32,6 +32,9 @@ import Yams
         let identity: UUID
         /// An active GCP identity (as connect leaves one), for the routes that act on GCP identities.
         let gcpIdentity: UUID
+        /// An active provisioner identity (a role deployed from the template) and a running run of it.
+        let provisionIdentity: UUID
+        let run: UUID
         let spareRole: String
         let target: UUID
         /// A signed-up user who is not in the workspace, to be added.
@@ -60,7 +63,20 @@ import Yams
                                                  gcp_service_account_email, status, last_verified_at)
             VALUES ($1, $2, 'gcp', '123456789012', 'zcp-pool', 'zcp-provider', 'scanner@matrix-project.iam.gserviceaccount.com', 'active', now())
             """, gcpIdentity, connected.organization)])
-        return Workspace(id: connected.organization, identity: connected.identity, gcpIdentity: gcpIdentity, spareRole: spareRole, target: target.id,
+        let provisionIdentity = UUID(), run = UUID()
+        let provisioner = try await account.provisionerRole(externalID: try provisioningExternalID(of: connected.organization).value)
+        _ = try await owner.runAsConnectedRole([
+            Statement("""
+                INSERT INTO public.cloud_identities (id, organization_id, provider, purpose, aws_role_arn, aws_account_id, status, last_verified_at)
+                VALUES ($1, $2, 'aws', 'provision', $3, '123456789012', 'active', now())
+                """, provisionIdentity, connected.organization, provisioner),
+            Statement("""
+                INSERT INTO public.terraform_runs (id, organization_id, cloud_identity_id, stack, command, source, status, started_at)
+                VALUES ($1, $2, $3, 'default', 'plan', '{"kind":"files"}', 'running', now())
+                """, run, connected.organization, provisionIdentity),
+        ])
+        return Workspace(id: connected.organization, identity: connected.identity, gcpIdentity: gcpIdentity, provisionIdentity: provisionIdentity, run: run,
+                         spareRole: spareRole, target: target.id,
                          newcomer: "\(newcomer.id.uuidString.lowercased())@example.test", users: users)
     }
 
@@ -116,6 +132,9 @@ import Yams
         route("GET /api/findings", .workspace(allowed: everyone, changesState: false), { "/api/findings?organization_id=\($0.id)" }),
         route("GET /api/audit-events", .workspace(allowed: everyone, changesState: false), { "/api/audit-events?organization_id=\($0.id)" }),
         route("GET /api/workspaces/{id}/members", .workspace(allowed: everyone, changesState: false), { "/api/workspaces/\($0.id)/members" }),
+        route("GET /api/runs", .workspace(allowed: everyone, changesState: false), { "/api/runs?organization_id=\($0.id)" }),
+        route("GET /api/runs/{id}", .workspace(allowed: everyone, changesState: false), { "/api/runs/\($0.run)" }),
+        route("GET /api/runs/{id}/log", .workspace(allowed: everyone, changesState: false), { "/api/runs/\($0.run)/log" }),
 
         route("POST /api/cloud-identities/{id}/credentials", .workspace(allowed: contributors, changesState: false), { "/api/cloud-identities/\($0.identity)/credentials" }),
         route("POST /api/cloud-identities/{id}/scans", .workspace(allowed: contributors, changesState: false), { "/api/cloud-identities/\($0.identity)/scans" }),
@@ -131,6 +150,18 @@ import Yams
               body: { _ in #"{"role":"viewer"}"# }),
         route("DELETE /api/workspaces/{id}/members/{user_id}", .workspace(allowed: admins, changesState: true), { "/api/workspaces/\($0.id)/members/\($0.target)" }),
         route("DELETE /api/workspaces/{id}", .workspace(allowed: [.owner], changesState: true), { "/api/workspaces/\($0.id)" }),
+        // Provisioning acts in the customer's account with write access, and a state can hold its secrets: admins.
+        route("POST /api/cloud-identities/{id}/runs", .workspace(allowed: admins, changesState: false), { "/api/cloud-identities/\($0.provisionIdentity)/runs" },
+              body: { _ in #"{"command":"plan","source":{"files":{"main.tf":""}}}"# }),
+        route("POST /api/runs/{id}/cancel", .workspace(allowed: admins, changesState: false), { "/api/runs/\($0.run)/cancel" }),
+        route("GET /api/terraform/state/{workspace}/{stack}", .workspace(allowed: admins, changesState: false), { "/api/terraform/state/\($0.id)/matrix" }),
+        route("POST /api/terraform/state/{workspace}/{stack}", .workspace(allowed: admins, changesState: false), { "/api/terraform/state/\($0.id)/matrix" },
+              body: { _ in #"{"version":4}"# }),
+        route("DELETE /api/terraform/state/{workspace}/{stack}", .workspace(allowed: admins, changesState: false), { "/api/terraform/state/\($0.id)/matrix" }),
+        route("POST /api/terraform/state/{workspace}/{stack}/lock", .workspace(allowed: admins, changesState: false), { "/api/terraform/state/\($0.id)/matrix/lock" },
+              body: { _ in #"{"ID":"matrix-lock"}"# }),
+        route("DELETE /api/terraform/state/{workspace}/{stack}/lock", .workspace(allowed: admins, changesState: false), { "/api/terraform/state/\($0.id)/matrix/lock" },
+              body: { _ in #"{"ID":"matrix-lock"}"# }),
     ]
 
     func call(_ route: Route, _ workspace: Workspace, as caller: Caller) throws -> (status: Int, json: [String: Any]) {

@@ -202,7 +202,8 @@ import Testing
         let scan = try await queueScan(connected.organization, connected.identity)
         let gateway = self.gateway
         let running = Task.detached { try gateway.invoke("run-scan", #"{"scan_id":"\#(scan.uuidString)"}"#) }
-        #expect(try await eventually(seconds: 60) { try await self.scanRow(scan)["status"] as String != "queued" })
+        // A loaded machine (CI beside a build) can take a while to start run-scan.
+        #expect(try await eventually(seconds: 180) { try await self.scanRow(scan)["status"] as String != "queued" })
         let revoked = try gateway.request("DELETE", "/api/cloud-identities/\(connected.identity)", headers: [("Authorization", "Bearer \(connected.admin)")])
         #expect(revoked.status == 204)
         let response = try await running.value

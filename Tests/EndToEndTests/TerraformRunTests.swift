@@ -146,8 +146,68 @@ import Testing
         let cancel = try gateway.request("POST", "/api/runs/\(run)/cancel", headers: [("Authorization", "Bearer \(workspace.admin.token)")])
         #expect(cancel.status == 202)
         let ended = try await workspace.finished(run, seconds: 60)
+        let log = try workspace.log(run)
         #expect(ended["status"] as? String == "cancelled", "\(ended)")
-        #expect(try workspace.log(run).contains("Interrupt received"))
+        #expect(log.contains("Interrupt received"), "\(log)")
+        // Interrupted, not left to run out its two minutes nor killed after the grace period.
+        let requested = try #require((ended["cancel_requested_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+        let finished = try #require((ended["finished_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+        #expect(finished.timeIntervalSince(requested) < 20, "\(ended) \(log)")
+    }
+
+    /// A user's own terminal keeps the stack's state in the platform (Terraform's http backend,
+    /// the token as password), shares it with the platform's runs, and meets the same lock.
+    @Test func aTerminalUsesTheSameStateAndLockAsRuns() async throws {
+        let workspace = try await ProvisioningWorkspace(gateway: gateway, owner: owner, account: account)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("terminal-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let state = "\(gateway.baseURL)/api/terraform/state/\(workspace.organization.uuidString.lowercased())/terminal"
+        let resource = #"resource "terraform_data" "note" { input = "kept by the platform" }"#
+        try """
+            terraform {
+              backend "http" {
+                address        = "\(state)"
+                lock_address   = "\(state)/lock"
+                lock_method    = "POST"
+                unlock_address = "\(state)/lock"
+                unlock_method  = "DELETE"
+                username       = "zcp"
+              }
+            }
+            \(resource)
+            """.write(toFile: folder + "/main.tf", atomically: true, encoding: .utf8)
+        let terraform = { (arguments: [String], token: String) throws -> CommandResult in
+            try runProgram("/usr/bin/env", arguments: ["terraform", "-chdir=\(folder)"] + arguments + ["-input=false", "-no-color"],
+                           environment: ["TF_HTTP_PASSWORD": token, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"])
+        }
+        let initialized = try terraform(["init"], workspace.admin.token)
+        #expect(initialized.status == 0, "\(initialized.standardOutput) \(initialized.standardError)")
+        let applied = try terraform(["apply", "-auto-approve"], workspace.admin.token)
+        #expect(applied.status == 0, "\(applied.standardOutput) \(applied.standardError)")
+
+        let stored = try gateway.request("GET", "/api/terraform/state/\(workspace.organization)/terminal", headers: [("Authorization", "Bearer \(workspace.admin.token)")])
+        #expect(stored.status == 200 && String(decoding: stored.body, as: UTF8.self).contains("kept by the platform"))
+        // The platform's run of the same stack starts from that state: nothing to do.
+        let plan = try workspace.start("plan", files: ["main.tf": resource], stack: "terminal")
+        let planned = try await workspace.finished(try #require(plan.json["id"] as? String))
+        #expect((planned["plan_summary"] as? [String: Any])?["add"] as? Int == 0, "\(planned)")
+
+        // Someone else holds the lock: the terminal is told who, and waits for nothing.
+        let lock = #"{"ID":"held-by-someone-else","Operation":"OperationTypeApply","Who":"ops@laptop"}"#
+        let bearer = [("Authorization", "Bearer \(workspace.admin.token)")]
+        #expect(try gateway.request("POST", "/api/terraform/state/\(workspace.organization)/terminal/lock", body: lock, headers: bearer).status == 200)
+        let refused = try terraform(["apply", "-auto-approve", "-replace=terraform_data.note"], workspace.admin.token)
+        #expect(refused.status != 0)
+        #expect(refused.standardError.contains("already locked: ID=held-by-someone-else"), "\(refused.standardError)")
+        #expect(try gateway.request("DELETE", "/api/terraform/state/\(workspace.organization)/terminal/lock", body: lock, headers: bearer).status == 200)
+        #expect(try terraform(["apply", "-auto-approve", "-replace=terraform_data.note"], workspace.admin.token).status == 0)
+
+        // A member is not let in (a state can hold the infrastructure's secrets).
+        let member = try terraform(["plan"], workspace.member.token)
+        #expect(member.status != 0)
+        #expect(try gateway.request("POST", "/api/terraform/state/\(workspace.organization)/terminal", body: "{}",
+                                    headers: [("Authorization", "Bearer \(workspace.member.token)")]).status == 403)
     }
 
     /// Who may do what, and what another workspace sees: nothing.

@@ -14,7 +14,21 @@ public struct SecretRedactor: Sendable {
         secrets.reduce(text) { $0.replacing($1, with: Self.replacement) }
     }
 
-    /// How many bytes at the end of a chunk must wait for the next one: a secret split across two
-    /// reads of a pipe is only seen whole when both halves are together.
-    public var overlap: Int { max(0, (secrets.first?.utf8.count ?? 0) - 1) }
+    /// How many bytes at the end of `text` must wait for more: the longest ending that could be
+    /// the start of a secret (a secret split across two reads of a pipe is only seen whole when
+    /// both halves are together). Everything before it is safe to redact and write now.
+    public func heldBack(_ text: [UInt8]) -> Int {
+        var held = 0
+        for secret in secrets.map({ Array($0.utf8) }) {
+            var length = min(text.count, secret.count - 1)
+            while length > held {
+                if text[(text.count - length)...].elementsEqual(secret[..<length]) {
+                    held = length
+                    break
+                }
+                length -= 1
+            }
+        }
+        return held
+    }
 }
