@@ -80,7 +80,7 @@ let package = Package(
         function("scan-dispatch", dependencies: ["Database", "DatabaseService", "WorkQueue"]),
         function("start-scan", dependencies: ["Database", "WorkQueue"]),
         function("scan-results", dependencies: ["Database", "Domain"]),
-        function("run-scan", dependencies: ["Database", "DatabaseService", "Scanning"]),
+        function("run-scan", dependencies: ["Database", "DatabaseService", "Scanning", "WorkQueue"]),
         function("provider-tokens", dependencies: ["Database", "Domain", "GitTokens"]),
         function("provider-token-refresh", dependencies: ["Database", "DatabaseService", "Domain", "GitTokens"]),
         function("cloud-identities", dependencies: ["Database"]),
@@ -88,7 +88,7 @@ let package = Package(
         function("workspaces", dependencies: ["Database", "Domain"]),
         function("assume-role", dependencies: ["Database", "CloudAccess", .product(name: "Logging", package: "swift-log")]),
         function("runs", dependencies: ["Database", "Domain", "WorkQueue"]),
-        function("run-terraform", dependencies: ["Database", "DatabaseService", "TerraformRuns"]),
+        function("run-terraform", dependencies: ["Database", "DatabaseService", "TerraformRuns", "WorkQueue"]),
         function("terraform-state", dependencies: ["Database", "Domain", "TerraformRuns"]),
 
         // The platform's own credentials: its OIDC issuer's signing keys, its access tokens, AWS
@@ -102,7 +102,7 @@ let package = Package(
         // Reading a customer's account for a scan: collectors per service and region, one request limiter.
         .target(name: "AWSInventory", dependencies: ["AWSAPI", "Cloud", "Domain", "Runtime"]),
         // Handing scans to run-scan and runs to run-terraform (SQS on AWS, asynchronous invokes locally).
-        .target(name: "WorkQueue", dependencies: ["AWSAPI", "Cloud", "Runtime"]),
+        .target(name: "WorkQueue", dependencies: ["AWSAPI", "Cloud", "Runtime", .product(name: "Logging", package: "swift-log")]),
         // A scan from its event to its rows.
         .target(
             name: "Scanning",

@@ -19,7 +19,7 @@ import Testing
         let script = "set -eu\n" + block.replacingOccurrences(of: "API=http://127.0.0.1:3000", with: "API=\(gateway.baseURL)")
         let run = try runProgram("/bin/bash", arguments: ["-c", script])
         #expect(run.status == 0, "\(run.standardOutput)\n\(run.standardError)")
-        for expected in [#""status":"succeeded""#, #""Version":1"#, "cloud_identity.credentials_issued", "cloud_identity.connected", #""access_token":"ya29."#] {
+        for expected in [#""status":"succeeded""#, #""Version":1"#, "cloud_identity.credentials_issued", "cloud_identity.connected", #""access_token":"ya29."#, "Apply complete! Resources: 1 added", "the bucket is there"] {
             #expect(run.standardOutput.contains(expected), "\(expected) in:\n\(run.standardOutput.prefix(2000))")
         }
         #expect(run.standardOutput.hasSuffix("204\n"), "revoked")
