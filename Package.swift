@@ -123,7 +123,7 @@ let package = Package(
         // configuration's folder, Terraform as a child process, the redacted log; sealed states.
         .target(
             name: "TerraformRuns",
-            dependencies: ["CloudAccess", "Database", "Domain", "Runtime", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CloudAccess", "Database", "Domain", "GitTokens", "Runtime", .product(name: "Logging", package: "swift-log")]
         ),
 
         // Pure types and rules of the domain: no I/O.

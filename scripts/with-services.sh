@@ -7,7 +7,7 @@
 # MIGRATION_DATABASE_URL (the owner), PGHOST, PGPORT, PG_DATA_DIRECTORY, PG_BIN_DIRECTORY,
 # PLATFORM_URL, PLATFORM_SIGNING_KEYS, PLATFORM_JWKS, SUPABASE_JWT_SECRET and
 # VERIFICATION_CODE_KEY, EXTERNAL_ID_KEY, PROVIDER_TOKEN_KEYS, PROVIDER_TOKEN_IMPORT_KEY, TERRAFORM_STATE_KEYS (local keys made once under .local/secrets),
-# TERRAFORM_PATH and TERRAFORM_PROVIDER_MIRROR (this machine's terraform and where it keeps providers, if anywhere),
+# TERRAFORM_PATH, GIT_PATH and TERRAFORM_PROVIDER_MIRROR (this machine's terraform and git, and where it keeps providers),
 # PLATFORM_AWS_ACCOUNT_ID, CUSTOMER_ROLE_TEMPLATE_URL and CUSTOMER_PROVISIONER_ROLE_TEMPLATE_URL; from moto: AWS_ENDPOINT_URL, AWS_REGION,
 # AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (the platform), PLATFORM_AWS_PRINCIPAL_ARN,
 # CUSTOMER_AWS_ACCESS_KEY_ID / CUSTOMER_AWS_SECRET_ACCESS_KEY (a customer's administrator).
@@ -113,6 +113,7 @@ export TERRAFORM_STATE_KEYS
 # Terraform runs use this machine's terraform (on Lambda, the layer's /opt/bin/terraform) and
 # take providers from a filesystem mirror only (on Lambda, the layer's): this machine's, where one is installed.
 if [ -z "${TERRAFORM_PATH:-}" ] && command -v terraform >/dev/null; then export TERRAFORM_PATH=$(command -v terraform); fi
+if [ -z "${GIT_PATH:-}" ] && command -v git >/dev/null; then export GIT_PATH=$(command -v git); fi
 if [ -z "${TERRAFORM_PROVIDER_MIRROR:-}" ]; then
   for candidate in "$HOME/.terraform.d/plugins" /opt/tf-plugins /usr/local/share/terraform/plugins /usr/share/terraform/plugins; do
     if [ -d "$candidate/registry.terraform.io" ]; then export TERRAFORM_PROVIDER_MIRROR=$candidate; break; fi

@@ -37,6 +37,11 @@ public struct GitProviderClient: Sendable {
         timeoutMilliseconds = Int((Double(environment["PROVIDER_TOKEN_TIMEOUT_SECONDS"] ?? "") ?? 10) * 1000)
     }
 
+    /// The provider's web base (`GITHUB_URL`, …): where its repositories are cloned from too.
+    public func baseURL(of provider: GitProvider) -> String {
+        registrations[provider]!.baseURL
+    }
+
     /// One refresh grant; never throws: what went wrong is in the answer.
     public func refresh(_ refreshToken: String, at provider: GitProvider) async -> TokenRefreshAnswer {
         let registration = registrations[provider]!

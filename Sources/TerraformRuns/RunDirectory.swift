@@ -5,7 +5,7 @@ import Foundation
 ///
 ///     zcp-run-<id>/            0700
 ///       work/                  the configuration (uploaded files or the cloned repository)
-///       work/zzz_zcp_backend_override.tf   the state is the local file below, whatever the configuration declares
+///       …/zzz_zcp_backend_override.tf       beside the configuration: the state is the local file below, whatever it declares
 ///       terraform.tfstate      the stack's state, from the platform's store and back to it
 ///       variables.tfvars.json  the run's variables
 ///       plan.tfplan            the plan an apply applies
@@ -39,8 +39,9 @@ struct RunDirectory {
         }
     }
 
-    /// The platform keeps the state: whatever backend the configuration names, the run uses this file.
-    func pinLocalBackend() throws {
+    /// The platform keeps the state: whatever backend the configuration (in `folder`) names, the
+    /// run uses this file.
+    func pinLocalBackend(in folder: String) throws {
         let override = """
             # Written by the platform for this run: the state lives in the platform's store.
             terraform {
@@ -50,7 +51,7 @@ struct RunDirectory {
             }
 
             """
-        try Data(override.utf8).write(to: URL(fileURLWithPath: work + "/zzz_zcp_backend_override.tf"))
+        try Data(override.utf8).write(to: URL(fileURLWithPath: folder + "/zzz_zcp_backend_override.tf"))
     }
 
     func write(state bytes: [UInt8]?) throws {

@@ -32,9 +32,9 @@ final class RunLog: Sendable {
         self.limit = limit
     }
 
-    /// From here on, these values never reach the log.
+    /// From here on, these values (and those named before) never reach the log.
     func redact(_ secrets: [String]) {
-        redactor.withLock { $0 = SecretRedactor(secrets) }
+        redactor.withLock { $0 = $0.adding(secrets) }
     }
 
     func append(_ bytes: [UInt8]) {

@@ -132,7 +132,7 @@ public struct TerraformRunner: Sendable {
     private func perform(_ run: ClaimedRun, directory: RunDirectory, log: RunLog, stop: StopSignal, session: some DatabaseSession, logger: Logger) async -> RunResult {
         do {
             log.note("terraform \(run.command.rawValue) of stack \(run.stack) in workspace \(run.workspace.uuidString.lowercased()), run \(run.id.uuidString.lowercased())")
-            try await sources.fetch(run, into: directory, log: log, session: session)
+            let configuration = try await sources.fetch(run, into: directory, log: log, grace: grace, stop: stop, session: session)
 
             let issued: AWSAccess.Issued
             do throws(AWSAccessRefusal) {
@@ -147,12 +147,12 @@ public struct TerraformRunner: Sendable {
                 if let refusal = try await takeLock(run, log: log, stop: stop, session: session) { return refusal }
             }
             try directory.write(state: try await store.read(workspace: run.workspace, stack: run.stack, session: session))
-            try directory.pinLocalBackend()
+            try directory.pinLocalBackend(in: configuration)
             try directory.writeCLIConfiguration(providerMirror: providerMirror)
             try directory.write(variables: run.variables)
 
-            let process = TerraformProcess(executable: terraform, directory: directory.work, environment: environment(directory, issued), grace: grace)
-            let step = { (arguments: [String]) async throws -> TerraformProcess.Ending in
+            let process = ProcessGroup(executable: terraform, terraformDirectory: configuration, environment: environment(directory, issued), grace: grace)
+            let step = { (arguments: [String]) async throws -> ProcessGroup.Ending in
                 log.note("$ terraform " + arguments.joined(separator: " "))
                 let ending = try await process.run(arguments, output: { log.append($0) }, stop: { stop.reason != nil })
                 // The command's output is complete: no secret can be split across what comes next.
@@ -184,7 +184,7 @@ public struct TerraformRunner: Sendable {
     }
 
     /// nil when the step succeeded; else how the run ends.
-    private func outcome(of ending: TerraformProcess.Ending, step: String, stop: StopSignal, log: RunLog) -> RunResult? {
+    private func outcome(of ending: ProcessGroup.Ending, step: String, stop: StopSignal, log: RunLog) -> RunResult? {
         switch ending {
         case .exited(0): return nil
         case .exited(let status):
@@ -199,7 +199,7 @@ public struct TerraformRunner: Sendable {
     }
 
     /// `terraform show -json` of the plan, read here and never logged (it holds every value).
-    private func summarize(process: TerraformProcess, directory: RunDirectory, stop: StopSignal) async throws -> PlanSummary? {
+    private func summarize(process: ProcessGroup, directory: RunDirectory, stop: StopSignal) async throws -> PlanSummary? {
         let collected = Mutex<[UInt8]>([])
         let ending = try await process.run(["show", "-json", "-no-color", directory.plan], output: { bytes in collected.withLock { $0 += bytes } },
                                            stop: { stop.reason != nil })

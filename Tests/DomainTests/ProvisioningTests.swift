@@ -68,6 +68,17 @@ import Testing
         #expect(throws: RunSourceFiles.Problem.tooLarge) { try RunSourceFiles(["main.tf": String(repeating: "x", count: RunSourceFiles.maximumBytes)]) }
     }
 
+    @Test func gitSourcesAreNamesGitCannotMistakeForOptionsOrPaths() throws {
+        let source = try #require(GitSource(provider: .gitlab, repository: "group/sub/infra", ref: "release/2026.12", path: "stacks/network"))
+        #expect(source.basicAuthUser == "oauth2")
+        #expect(GitSource(provider: .github, repository: "acme/infra", ref: nil, path: "")?.path == nil)
+        for (repository, ref, path) in [("acme", nil, nil), ("../etc/passwd", nil, nil), ("acme/-x", nil, nil), ("acme/infra", "--upload-pack=touch", nil),
+                                        ("acme/infra", "a..b/../c", nil), ("acme/infra", "main.lock", nil), ("acme/infra", nil, "../../x"),
+                                        ("acme/infra", nil, "/abs"), ("acme/in fra", nil, nil), ("acme/infra", "ma\u{0}in", nil)] as [(String, String?, String?)] {
+            #expect(GitSource(provider: .github, repository: repository, ref: ref, path: path) == nil, "\(repository) \(ref ?? "") \(path ?? "")")
+        }
+    }
+
     @Test func thePlanSummaryCountsAsTerraformDoes() throws {
         let plan = #"{"resource_changes": [{"change": {"actions": ["create"]}}, {"change": {"actions": ["delete", "create"]}},"#
             + #"{"change": {"actions": ["update"]}}, {"change": {"actions": ["no-op"]}}, {"change": {"actions": ["read"]}}, {"change": {"actions": ["delete"]}}]}"#

@@ -210,6 +210,51 @@ import Testing
                                     headers: [("Authorization", "Bearer \(workspace.member.token)")]).status == 403)
     }
 
+    /// A configuration in a private Git repository, cloned with the requester's own GitHub token
+    /// (from a Git server that checks it); the token is in neither the log nor the answer.
+    @Test func aRunFromAPrivateGitRepositoryUsesTheRequestersToken() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("git-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let work = root + "/work"
+        try FileManager.default.createDirectory(atPath: work + "/stacks/site", withIntermediateDirectories: true)
+        try #"resource "terraform_data" "site" { input = "from git" }"#.write(toFile: work + "/stacks/site/main.tf", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: root + "/acme", withIntermediateDirectories: true)
+        for command in [["init", "--bare", "-q", root + "/acme/infrastructure.git"], ["-C", work, "init", "-q"], ["-C", work, "add", "."],
+                        ["-C", work, "-c", "user.email=a@example.test", "-c", "user.name=A", "commit", "-q", "-m", "site"],
+                        ["-C", work, "push", "-q", root + "/acme/infrastructure.git", "HEAD:refs/heads/release"]] {
+            let ran = try runProgram("/usr/bin/git", arguments: command)
+            #expect(ran.status == 0, "\(command) \(ran.standardError)")
+        }
+        let token = "gho_\(UUID().uuidString.replacingOccurrences(of: "-", with: ""))"
+        let server = try LocalScriptServer(script: "Tests/Support/git-server/git-http-server.py", arguments: [root, token])
+        // GitHub, as far as this platform knows, is the local Git server.
+        let gateway = try GatewayProcess(template: try String(contentsOfFile: "infra/template.yaml", encoding: .utf8), environment: ["GITHUB_URL": server.baseURL])
+        let workspace = try await ProvisioningWorkspace(gateway: gateway, owner: owner, account: account)
+        let git = #"{"command":"apply","stack":"site","source":{"git":{"provider":"github","repository":"acme/infrastructure","ref":"release","path":"stacks/site"}}}"#
+        let runs = "/api/cloud-identities/\(workspace.identity)/runs"
+        let bearer = [("Authorization", "Bearer \(workspace.admin.token)")]
+
+        let tokenless = try gateway.request("POST", runs, body: git, headers: bearer)
+        let tokenlessAnswer = try jsonObject(tokenless.body)
+        #expect(tokenless.status == 409 && tokenlessAnswer["error"] as? String == "no_provider_token", "\(tokenlessAnswer)")
+        for bad in [#""repository":"../etc""#, #""repository":"acme/infrastructure","ref":"--upload-pack=x""#, #""repository":"acme/infrastructure","path":"../../x""#] {
+            let refused = try gateway.request("POST", runs, body: #"{"command":"plan","source":{"git":{"provider":"github",\#(bad)}}}"#, headers: bearer)
+            #expect(refused.status == 400, "\(bad)")
+        }
+        let stored = try gateway.request("POST", "/api/provider-tokens", body: #"{"provider":"github","access_token":"\#(token)","expires_in":28800}"#, headers: bearer)
+        #expect(stored.status == 201)
+
+        let started = try gateway.request("POST", runs, body: git, headers: bearer)
+        #expect(started.status == 202, "\(String(decoding: started.body, as: UTF8.self))")
+        let run = try #require((try jsonObject(started.body))["id"] as? String)
+        let ended = try await workspace.finished(run)
+        let log = try workspace.log(run)
+        #expect(ended["status"] as? String == "succeeded", "\(ended) \(log)")
+        #expect(log.contains("Apply complete! Resources: 1 added"), "\(log)")
+        #expect(!log.contains(token) && !String(decoding: started.body, as: UTF8.self).contains(token))
+        #expect((ended["source"] as? [String: Any])?["repository"] as? String == "acme/infrastructure")
+    }
+
     /// Who may do what, and what another workspace sees: nothing.
     @Test func onlyAdminsStartRunsAndAnotherWorkspaceSeesNothing() async throws {
         let workspace = try await ProvisioningWorkspace(gateway: gateway, owner: owner, account: account)

@@ -10,6 +10,11 @@ public struct SecretRedactor: Sendable {
         self.secrets = Array(Set(secrets.filter { $0.utf8.count >= 8 })).sorted { $0.utf8.count > $1.utf8.count }
     }
 
+    /// This redactor and `more` values.
+    public func adding(_ more: [String]) -> SecretRedactor {
+        SecretRedactor(secrets + more)
+    }
+
     public func redact(_ text: String) -> String {
         secrets.reduce(text) { $0.replacing($1, with: Self.replacement) }
     }

@@ -16,7 +16,7 @@ struct RunTerraform: LambdaHandler {
 
     init(context: InitContext) async throws {
         database = try Database(environment: context.environment, applicationName: context.functionName)
-        runner = try TerraformRunner(environment: context.environment, sources: RunSources())
+        runner = try TerraformRunner(environment: context.environment, sources: try RunSources(environment: context.environment))
     }
 
     func handle(_ event: WorkBatch<Run>, context: LambdaContext) async throws -> WorkBatch<Run>.Report {

@@ -7,8 +7,9 @@ import WorkQueue
 /// Terraform runs of a workspace (user sessions, row-level security):
 ///
 /// - `POST /api/cloud-identities/{id}/runs` `{"command": "plan"|"apply"|"destroy", "stack"?,
-///   "source": {"files": {"main.tf": "…"}}, "variables"?: {…}}` — a workspace owner or admin
-///   queues a run with a provisioner identity → 202 and the run.
+///   "source": {"files": {"main.tf": "…"}} | {"git": {"provider", "repository", "ref"?, "path"?}},
+///   "variables"?: {…}}` — a workspace owner or admin queues a run with a provisioner identity →
+///   202 and the run. A Git source is cloned with the requester's own provider token.
 /// - `GET /api/runs?organization_id=…` (newest first, keyset pages), `GET /api/runs/{id}`.
 /// - `GET /api/runs/{id}/log?after=<seq>` — the log in chunks, credentials already redacted.
 /// - `POST /api/runs/{id}/cancel` — a queued run never starts; a running one is interrupted
@@ -19,7 +20,13 @@ struct Runs: HTTPFunction {
     struct Submission: Decodable {
         struct Source: Decodable {
             let files: [String: String]?
-            let git: AttributeValue?
+            let git: Git?
+        }
+        struct Git: Decodable {
+            let provider: String
+            let repository: String
+            let ref: String?
+            let path: String?
         }
         let command: String
         let stack: String?
@@ -47,17 +54,24 @@ struct Runs: HTTPFunction {
             guard let stack = submission.stack.map(TerraformStack.init) ?? TerraformStack.default else {
                 throw HTTPError.badRequest("stack must be 1-64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
             }
-            let files: RunSourceFiles
-            do {
-                guard submission.source.git == nil else {
-                    throw HTTPError.badRequest("Git sources are not available yet: send the configuration as source.files")
+            let source: RunSource, files: RunSourceFiles?
+            switch (submission.source.files, submission.source.git) {
+            case (let uploaded?, nil):
+                do throws(RunSourceFiles.Problem) {
+                    files = try RunSourceFiles(uploaded)
+                } catch {
+                    throw HTTPError.badRequest(error.description)
                 }
-                guard let uploaded = submission.source.files else {
-                    throw HTTPError.badRequest("source must be {\"files\": {\"main.tf\": \"...\"}}")
+                source = .files
+            case (nil, let git?):
+                guard let provider = GitProvider(rawValue: git.provider) else { throw HTTPError.badRequest("source.git.provider must be github, gitlab or bitbucket") }
+                guard let repository = GitSource(provider: provider, repository: git.repository, ref: git.ref, path: git.path) else {
+                    throw HTTPError.badRequest("source.git needs repository as owner/name, and ref and path of letters, digits, '.', '_', '-' and '/' (no '..', nothing starting with '-' or '.')")
                 }
-                files = try RunSourceFiles(uploaded)
-            } catch let problem as RunSourceFiles.Problem {
-                throw HTTPError.badRequest(problem.description)
+                source = .git(repository)
+                files = nil
+            default:
+                throw HTTPError.badRequest("source must be {\"files\": {\"main.tf\": \"...\"}} or {\"git\": {\"provider\", \"repository\", \"ref\", \"path\"}}")
             }
             let variables = try RunVariables(submission.variables ?? [:])
 
@@ -78,14 +92,22 @@ struct Runs: HTTPFunction {
             let status: String = try row["status"]
             guard status == "active" else { throw HTTPError.conflict("the cloud identity is \(status): connect the account again first") }
             let workspace: UUID = try row["organization_id"]
+            if let git = source.git {
+                // The clone uses the requester's own token (row-level security: only theirs is visible).
+                let stored = try await session.query("SELECT 1 AS stored FROM public.provider_tokens WHERE user_id = $1 AND provider = $2",
+                                                     caller.userID, git.provider.rawValue)
+                guard stored.first != nil else {
+                    throw HTTPError(status: 409, error: "no_provider_token", description: "you have no \(git.provider.displayName) token with the platform: sign in with \(git.provider.displayName) (or POST /api/provider-tokens) first")
+                }
+            }
 
             let inserted = try await session.batch([
                 Statement("""
                     INSERT INTO public.terraform_runs AS r (organization_id, cloud_identity_id, stack, command, source, source_files, variables, requested_by)
                     VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8)
                     RETURNING \(RunRecord.columns)
-                    """, workspace, identity, stack.name, command.rawValue, try JSONText(encoding: ["kind": "files"]),
-                    try JSONText(encoding: files.files), variables.json, caller.userID),
+                    """, workspace, identity, stack.name, command.rawValue, try JSONText(encoding: source),
+                    try files.map { try JSONText(encoding: $0.files) }, variables.json, caller.userID),
                 Statement("""
                     INSERT INTO public.audit_events (organization_id, user_id, actor, action, cloud_identity_id, details)
                     VALUES ($1, $2, $3, 'terraform_run.requested', $4, jsonb_build_object('command', $5::text, 'stack', $6::text))

@@ -4,14 +4,16 @@ import Synchronization
 import Glibc
 #endif
 
-/// One Terraform command as a child process in a process group of its own: its output (stdout
-/// and stderr together, in order) goes to `output` as it comes; when `stop` says so the group is
-/// interrupted the way Ctrl-C at a terminal would (SIGINT to Terraform and everything it started,
-/// such as a provisioner's command), so Terraform finishes or abandons the current operation
-/// cleanly and writes its state; the group is killed only if it has not ended `grace` later.
-struct TerraformProcess {
+/// One command (Terraform, git) as a child process in a process group of its own: its output
+/// (stdout and stderr together, in order) goes to `output` as it comes; when `stop` says so the
+/// group is interrupted the way Ctrl-C at a terminal would (SIGINT to the command and everything
+/// it started, such as a provisioner's command), so Terraform finishes or abandons the current
+/// operation cleanly and writes its state; the group is killed only if it has not ended `grace` later.
+struct ProcessGroup {
     let executable: String
-    let directory: String
+    /// Terraform's `-chdir`, put before the arguments (posix_spawn's chdir action is not in
+    /// Glibc's Swift interface); nil for commands that take their folders as arguments.
+    let terraformDirectory: String?
     let environment: [String: String]
     let grace: Duration
 
@@ -46,8 +48,7 @@ struct TerraformProcess {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
         posix_spawnattr_setpgroup(&attributes, 0)
 
-        // Terraform's own -chdir (posix_spawn's chdir action is not in Glibc's Swift interface).
-        let argv = ([executable, "-chdir=\(directory)"] + arguments).map { strdup($0) } + [nil]
+        let argv = ([executable] + (terraformDirectory.map { ["-chdir=\($0)"] } ?? []) + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
