@@ -60,6 +60,8 @@ let package = Package(
     targets: [
         // libcurl is dlopen'ed on first use (see ccurl.c); only its headers are needed to build.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        // prctl for the Terraform runner (a variadic call Swift cannot make).
+        .target(name: "CProcess"),
         .target(
             name: "Runtime",
             dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]
@@ -123,7 +125,7 @@ let package = Package(
         // configuration's folder, Terraform as a child process, the redacted log; sealed states.
         .target(
             name: "TerraformRuns",
-            dependencies: ["CloudAccess", "Database", "Domain", "GitTokens", "Runtime", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CloudAccess", "CProcess", "Database", "Domain", "GitTokens", "Runtime", .product(name: "Logging", package: "swift-log")]
         ),
 
         // Pure types and rules of the domain: no I/O.
@@ -197,6 +199,7 @@ let package = Package(
         .target(name: "AWSTestSupport", dependencies: ["AWSAPI", "Cloud", "Runtime"], path: "Tests/Support/AWSTestSupport"),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        .testTarget(name: "TerraformRunsTests", dependencies: ["TerraformRuns"]),
         .testTarget(
             name: "CloudTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import CProcess
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -23,12 +24,32 @@ struct ProcessGroup {
         case interrupted(exitStatus: Int32?)
     }
 
+    /// Marks every open descriptor above standard error close-on-exec (libpq's and libcurl's
+    /// sockets among them), so a child starts with its standard streams and nothing else.
+    static func closeDescriptorsOnExec() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for descriptor in entries.compactMap({ Int32($0) }) where descriptor > 2 {
+            let flags = fcntl(descriptor, F_GETFD)
+            if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+        }
+    }
+
+    /// Makes this process non-dumpable: its `/proc/<pid>/environ` and memory are then closed to
+    /// other processes of the same user (without CAP_SYS_PTRACE), so a command the configuration
+    /// runs cannot read the runner's own secrets (its database URL, its keys, its AWS role).
+    static func shieldThisProcess() {
+        _ = cprocess_set_nondumpable()
+    }
+
     struct SpawnError: Error, CustomStringConvertible {
         let code: Int32
         var description: String { "terraform could not be started: \(String(cString: strerror(code)))" }
     }
 
     func run(_ arguments: [String], output: @escaping @Sendable ([UInt8]) -> Void, stop: @escaping @Sendable () -> Bool) async throws -> Ending {
+        // The configuration may run commands of its own (local-exec): none may inherit the
+        // runner's database connection or any other open descriptor.
+        Self.closeDescriptorsOnExec()
         var pipe: [Int32] = [0, 0]
         guard Glibc.pipe(&pipe) == 0 else { throw SpawnError(code: errno) }
         let (readEnd, writeEnd) = (pipe[0], pipe[1])

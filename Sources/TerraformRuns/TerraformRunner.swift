@@ -36,6 +36,7 @@ public struct TerraformRunner: Sendable {
     static let takeoverAfterMinutes = 20
 
     public init(environment: Environment, sources: RunSources) throws {
+        ProcessGroup.shieldThisProcess()
         access = try AWSAccess(environment: environment)
         store = TerraformStateStore(seal: try TerraformStateSeal(configuration: try environment.required("TERRAFORM_STATE_KEYS")))
         self.sources = sources
