@@ -54,6 +54,12 @@ against http://127.0.0.1:$port/.well-known/jwks.json; its admin API plays the cu
   (GET /api/gcp/workload-identity or /api/azure/federated-credential, then POST /api/cloud-identities
    {"provider":"gcp" or "azure", ...}: see the README)
 
+Provisioning: deploy infra/customer-provisioner-role.yaml with the workspace's provisioning external ID
+(GET /api/aws/external-id?organization_id=<id>&purpose=provision), connect it with "purpose":"provision",
+then POST /api/cloud-identities/<id>/runs {"command":"plan"|"apply"|"destroy","source":{"files":{"main.tf":"..."}}}
+and follow GET /api/runs/<run id> and /log. Terraform here: ${TERRAFORM_PATH:-not found}, providers from
+${TERRAFORM_PROVIDER_MIRROR:-no mirror (runs can use only Terraform's built-in providers)}.
+
 The command-line client (built with the rest): log in through the browser, then use it as a tool would:
   .build/debug/zcp login --api-url http://127.0.0.1:$port
   .build/debug/zcp identities; .build/debug/zcp exec --identity <name> -- aws sts get-caller-identity
