@@ -62,6 +62,8 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         // prctl for the Terraform runner (a variadic call Swift cannot make).
         .target(name: "CProcess"),
+        // gzip for uploaded Terraform configurations (zlib's inflateInit2 is a macro).
+        .target(name: "CGzip", linkerSettings: [.linkedLibrary("z")]),
         .target(
             name: "Runtime",
             dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]
@@ -89,7 +91,7 @@ let package = Package(
         function("audit-events", dependencies: ["Database", "Domain"]),
         function("workspaces", dependencies: ["Database", "Domain"]),
         function("assume-role", dependencies: ["Database", "CloudAccess", .product(name: "Logging", package: "swift-log")]),
-        function("runs", dependencies: ["Database", "Domain", "WorkQueue"]),
+        function("runs", dependencies: ["CGzip", "Database", "Domain", "WorkQueue"]),
         function("run-terraform", dependencies: ["Database", "DatabaseService", "TerraformRuns", "WorkQueue"]),
         function("terraform-state", dependencies: ["Database", "Domain", "TerraformRuns"]),
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need and this machine lacks: Debian packages (libpq,
-# libcurl, OpenSSL headers, the PostgreSQL server) and PyPI tools (moto's AWS API server,
+# libcurl, OpenSSL and zlib headers, the PostgreSQL server) and PyPI tools (moto's AWS API server,
 # cfn-lint, joserfc, schemathesis). Does nothing, and asks no registry, when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # tmux and git: the CLI's tests type into a terminal and clone through its git credential helper;
 # dbus-daemon, gnome-keyring and libsecret-tools: they store its login in a real Secret Service.
 debian_packages=(libpq-dev libcurl4-openssl-dev libssl-dev postgresql pkg-config openssl curl chromium chromium-driver tmux git
-  dbus-daemon gnome-keyring libsecret-tools patchelf pgbouncer)
+  dbus-daemon gnome-keyring libsecret-tools patchelf pgbouncer zlib1g-dev)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

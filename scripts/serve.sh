@@ -56,7 +56,7 @@ against http://127.0.0.1:$port/.well-known/jwks.json; its admin API plays the cu
 
 Provisioning: deploy infra/customer-provisioner-role.yaml with the workspace's provisioning external ID
 (GET /api/aws/external-id?organization_id=<id>&purpose=provision), connect it with "purpose":"provision",
-then POST /api/cloud-identities/<id>/runs {"command":"plan"|"apply"|"destroy","source":{"files":{"main.tf":"..."}}}
+then POST /api/cloud-identities/<id>/runs {"command":"plan"|"apply"|"destroy","source":{"archive":"$(tar czf - -C <folder> . | base64 -w0)"}}
 and follow GET /api/runs/<run id> and /log. Terraform here: ${TERRAFORM_PATH:-not found}, providers from
 ${TERRAFORM_PROVIDER_MIRROR:-no mirror (runs can use only Terraform's built-in providers)}.
 

@@ -24,11 +24,11 @@ public struct RunSources: Sendable {
     /// The folder holding the configuration, where Terraform runs.
     func fetch(_ run: ClaimedRun, into directory: RunDirectory, log: RunLog, grace: Duration, stop: StopSignal, session: some DatabaseSession) async throws -> String {
         switch run.source.kind {
-        case .files:
+        case .files, .archive:
             guard let stored = run.files else { throw RunSourceError(description: "the run's uploaded files are missing") }
             let files = try RunSourceFiles(try stored.decode([String: String].self))
             try directory.write(files: files)
-            log.note("source: \(files.files.count) uploaded file(s)")
+            log.note("source: \(files.files.count) uploaded file(s)\(run.source.kind == .archive ? " from an archive" : "")")
             return directory.work
         case .git:
             guard let source = run.source.git else { throw RunSourceError(description: "the run's Git source is incomplete") }

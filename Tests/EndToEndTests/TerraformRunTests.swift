@@ -97,6 +97,67 @@ import Testing
         #expect((listed["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [destroy.json["id"] as? String, plan.json["id"] as? String, run].compactMap { $0 })
     }
 
+    /// A user without Git uploads the folder as `tar czf … | base64`: modules in subfolders work,
+    /// the hidden files of a working copy are left out, and hostile archives are refused at once.
+    @Test func aFolderUploadedAsAnArchiveIsApplied() async throws {
+        let workspace = try await ProvisioningWorkspace(gateway: gateway, owner: owner, account: account)
+        let name = "zcp-archive-\(UUID().uuidString.prefix(8).lowercased())"
+        let archive = try archiveOfFolder([
+            "main.tf": try terraformConfiguration("""
+                module "queue" {
+                  source = "./modules/queue"
+                  name   = "\(name)"
+                }
+                """),
+            "modules/queue/main.tf": "variable \"name\" {}\nresource \"aws_sqs_queue\" \"this\" { name = var.name }\n",
+            ".terraform.lock.hcl": "# pins from the user's machine\n",
+        ])
+        let started = try workspace.start("apply", source: ["archive": archive])
+        #expect(started.status == 202, "\(started.json)")
+        #expect((started.json["source"] as? [String: Any])?["kind"] as? String == "archive", "\(started.json)")
+        let run = try #require(started.json["id"] as? String)
+        let applied = try await workspace.finished(run)
+        let log = try workspace.log(run)
+        #expect(applied["status"] as? String == "succeeded", "\(applied) \(log)")
+        #expect(log.contains("2 uploaded file(s) from an archive"), "\(log)")
+        let sqs = AWSQueryClient(service: "sqs", version: "2012-11-05", region: "us-east-1", credentials: account.administrator)
+        #expect(try await sqs.call("GetQueueUrl", [("QueueName", name)]).value("QueueUrl") != nil)
+
+        for (folder, expected) in [
+            (["main.tf": "", "link.tf": "->/etc/passwd"], "link.tf', a symbolic link"),
+            (["main.tf": "", "zeros.tf": "->zeros"], "inflates to more than"),
+        ] as [([String: String], String)] {
+            let refused = try workspace.start("plan", source: ["archive": try archiveOfFolder(folder)])
+            #expect(refused.status == 400, "\(refused.json)")
+            #expect((refused.json["error_description"] as? String)?.contains(expected) == true, "\(refused.json)")
+        }
+        let notAnArchive = try workspace.start("plan", source: ["archive": Data("resource {}".utf8).base64EncodedString()])
+        #expect(notAnArchive.status == 400 && (notAnArchive.json["error_description"] as? String)?.contains("not a tar archive") == true, "\(notAnArchive.json)")
+        let notBase64 = try workspace.start("plan", source: ["archive": "%%%"])
+        #expect(notBase64.status == 400 && (notBase64.json["error_description"] as? String)?.contains("base64") == true, "\(notBase64.json)")
+    }
+
+    /// `tar czf - -C <folder> . | base64 -w0`, as the README tells users. A text "->target" makes a
+    /// symbolic link; "->zeros" a file of 64 MiB of zeros (which gzip squeezes to a few KiB).
+    func archiveOfFolder(_ files: [String: String]) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("upload-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (path, text) in files {
+            let url = folder.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if text == "->zeros" {
+                #expect(try runProgram("/usr/bin/env", arguments: ["sh", "-c", "head -c 67108864 /dev/zero > '\(url.path)'"]).status == 0)
+            } else if text.hasPrefix("->") {
+                try FileManager.default.createSymbolicLink(atPath: url.path, withDestinationPath: String(text.dropFirst(2)))
+            } else {
+                try text.write(to: url, atomically: false, encoding: .utf8)
+            }
+        }
+        let archived = try runProgram("/usr/bin/env", arguments: ["sh", "-c", "tar czf - -C '\(folder.path)' . | base64 -w0"])
+        #expect(archived.status == 0, "\(archived.standardError)")
+        return archived.standardOutput
+    }
+
     @Test func anActionOutsideTheRolesPermissionsFailsTheRunWithAccessDenied() async throws {
         let workspace = try await ProvisioningWorkspace(gateway: gateway, owner: owner, account: account)
         let files = ["main.tf": try terraformConfiguration(#"resource "aws_iam_user" "backdoor" { name = "backdoor-\#(UUID().uuidString.prefix(6))" }"#)]

@@ -1,14 +1,16 @@
 import FoundationEssentials
 
 /// Where a run's configuration comes from, as stored with the run (never with a token): files
-/// uploaded with it, or a Git repository cloned with the requesting user's provider token.
+/// uploaded with it (as a file map or a tar archive, kept alike), or a Git repository cloned with
+/// the requesting user's provider token.
 public struct RunSource: Sendable, Codable, Equatable {
-    public enum Kind: String, Sendable, Codable { case files, git }
+    public enum Kind: String, Sendable, Codable { case files, archive, git }
 
     public let kind: Kind
     public let git: GitSource?
 
     public static let files = RunSource(kind: .files, git: nil)
+    public static let archive = RunSource(kind: .archive, git: nil)
 
     public static func git(_ source: GitSource) -> RunSource { RunSource(kind: .git, git: source) }
 

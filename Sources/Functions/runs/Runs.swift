@@ -7,7 +7,8 @@ import WorkQueue
 /// Terraform runs of a workspace (user sessions, row-level security):
 ///
 /// - `POST /api/cloud-identities/{id}/runs` `{"command": "plan"|"apply"|"destroy", "stack"?,
-///   "source": {"files": {"main.tf": "…"}} | {"git": {"provider", "repository", "ref"?, "path"?}},
+///   "source": {"files": {"main.tf": "…"}} | {"archive": "<base64 of tar czf>"} |
+///   {"git": {"provider", "repository", "ref"?, "path"?}},
 ///   "variables"?: {…}}` — a workspace owner or admin queues a run with a provisioner identity →
 ///   202 and the run. A Git source is cloned with the requester's own provider token.
 /// - `GET /api/runs?organization_id=…` (newest first, keyset pages), `GET /api/runs/{id}`.
@@ -20,6 +21,7 @@ struct Runs: HTTPFunction {
     struct Submission: Decodable {
         struct Source: Decodable {
             let files: [String: String]?
+            let archive: String?
             let git: Git?
         }
         struct Git: Decodable {
@@ -55,15 +57,18 @@ struct Runs: HTTPFunction {
                 throw HTTPError.badRequest("stack must be 1-64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
             }
             let source: RunSource, files: RunSourceFiles?
-            switch (submission.source.files, submission.source.git) {
-            case (let uploaded?, nil):
+            switch (submission.source.files, submission.source.archive, submission.source.git) {
+            case (let uploaded?, nil, nil):
                 do throws(RunSourceFiles.Problem) {
                     files = try RunSourceFiles(uploaded)
                 } catch {
                     throw HTTPError.badRequest(error.description)
                 }
                 source = .files
-            case (nil, let git?):
+            case (nil, let archive?, nil):
+                files = try UploadedArchive.files(base64: archive)
+                source = .archive
+            case (nil, nil, let git?):
                 guard let provider = GitProvider(rawValue: git.provider) else { throw HTTPError.badRequest("source.git.provider must be github, gitlab or bitbucket") }
                 guard let repository = GitSource(provider: provider, repository: git.repository, ref: git.ref, path: git.path) else {
                     throw HTTPError.badRequest("source.git needs repository as owner/name, and ref and path of letters, digits, '.', '_', '-' and '/' (no '..', nothing starting with '-' or '.')")
@@ -71,7 +76,7 @@ struct Runs: HTTPFunction {
                 source = .git(repository)
                 files = nil
             default:
-                throw HTTPError.badRequest("source must be {\"files\": {\"main.tf\": \"...\"}} or {\"git\": {\"provider\", \"repository\", \"ref\", \"path\"}}")
+                throw HTTPError.badRequest("source must be one of {\"files\": {\"main.tf\": \"...\"}}, {\"archive\": \"<base64 of tar czf>\"} or {\"git\": {\"provider\", \"repository\", \"ref\", \"path\"}}")
             }
             let variables = try RunVariables(submission.variables ?? [:])
 

@@ -35,7 +35,11 @@ struct ProvisioningWorkspace {
 
     /// `POST /api/cloud-identities/{id}/runs` with uploaded files.
     func start(_ command: String, files: [String: String], stack: String = "default", variables: [String: Any] = [:], bearer: String? = nil) throws -> (status: Int, json: [String: Any]) {
-        let body: [String: Any] = ["command": command, "stack": stack, "source": ["files": files], "variables": variables]
+        try start(command, source: ["files": files], stack: stack, variables: variables, bearer: bearer)
+    }
+
+    func start(_ command: String, source: [String: Any], stack: String = "default", variables: [String: Any] = [:], bearer: String? = nil) throws -> (status: Int, json: [String: Any]) {
+        let body: [String: Any] = ["command": command, "stack": stack, "source": source, "variables": variables]
         let response = try gateway.request("POST", "/api/cloud-identities/\(identity)/runs", body: String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self),
                                            headers: [("Authorization", "Bearer \(bearer ?? admin.token)")])
         return (response.status, (try? jsonObject(response.body)) ?? [:])
