@@ -12,13 +12,18 @@ export PLATFORM_DEV_SIGN_IN=1
 
 .build/debug/gateway --template infra/template.yaml --port "$port" &
 gateway=$!
-trap 'kill -INT "$gateway" 2>/dev/null; wait "$gateway" 2>/dev/null; exit 130' INT
+# TERM to the gateway either way: a job started with & in a script ignores SIGINT (POSIX).
+trap 'kill -TERM "$gateway" 2>/dev/null; wait "$gateway" 2>/dev/null; exit 130' INT
 trap 'kill -TERM "$gateway" 2>/dev/null; wait "$gateway" 2>/dev/null; exit 143' TERM
 for _ in $(seq 1 200); do
   curl -fsS "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break
   kill -0 "$gateway" 2>/dev/null || { wait "$gateway"; exit $?; }
   sleep 0.1
 done
+
+# Worked out before the text: a quote inside ${…:-…} in a here-document is not what it seems to bash.
+terraform_here=${TERRAFORM_PATH:-not found}
+mirror_here=${TERRAFORM_PROVIDER_MIRROR:-"no mirror (runs can use only Terraform's built-in providers)"}
 
 cat >&2 <<TEXT
 
@@ -56,9 +61,9 @@ against http://127.0.0.1:$port/.well-known/jwks.json; its admin API plays the cu
 
 Provisioning: deploy infra/customer-provisioner-role.yaml with the workspace's provisioning external ID
 (GET /api/aws/external-id?organization_id=<id>&purpose=provision), connect it with "purpose":"provision",
-then POST /api/cloud-identities/<id>/runs {"command":"plan"|"apply"|"destroy","source":{"archive":"$(tar czf - -C <folder> . | base64 -w0)"}}
-and follow GET /api/runs/<run id> and /log. Terraform here: ${TERRAFORM_PATH:-not found}, providers from
-${TERRAFORM_PROVIDER_MIRROR:-no mirror (runs can use only Terraform's built-in providers)}.
+then POST /api/cloud-identities/<id>/runs {"command":"plan"|"apply"|"destroy","source":{"archive":"\$(tar czf - -C <folder> . | base64 -w0)"}}
+and follow GET /api/runs/<run id> and /log. Terraform here: $terraform_here, providers from
+$mirror_here.
 
 The command-line client (built with the rest): log in through the browser, then use it as a tool would:
   .build/debug/zcp login --api-url http://127.0.0.1:$port
