@@ -88,7 +88,8 @@ import Testing
 
         // Every action of the workspace, newest first; nothing for anyone else.
         let everything = items(try get("/api/audit-events?organization_id=\(workspace.organization)", bearer: workspace.admin.token))
-        #expect(everything.contains { $0["action"] as? String == "cloud_identity.connected" })
+        let connected = everything.first { $0["action"] as? String == "cloud_identity.connected" }
+        #expect((connected?["cloud_identity_id"] as? String)?.lowercased() == workspace.identity.uuidString.lowercased(), "the trail names what was connected")
         let stranger = try await makeSignedInUser(owner: owner)
         let hidden = try get(path, bearer: stranger.token)
         #expect(hidden.status == 404 && hidden.json["items"] == nil, "\(hidden.text)")

@@ -177,8 +177,10 @@ struct ConnectAccount: HTTPFunction {
                     """, connection.organization_id, connection.display_name ?? role.name, role.value, role.account, Bytes(externalID.hash), caller.userID,
                     purpose.rawValue, services),
                 Statement("""
-                    INSERT INTO public.audit_events (organization_id, user_id, actor, action, details)
-                    VALUES ($1, $2, $3, 'cloud_identity.connected', jsonb_build_object('role_arn', $4::text, 'purpose', $5::text))
+                    INSERT INTO public.audit_events (organization_id, user_id, actor, action, cloud_identity_id, details)
+                    VALUES ($1, $2, $3, 'cloud_identity.connected',
+                            (SELECT id FROM public.cloud_identities WHERE organization_id = $1 AND aws_role_arn = $4),
+                            jsonb_build_object('role_arn', $4::text, 'purpose', $5::text))
                     """, connection.organization_id, caller.userID, "user:\(caller.userID.uuidString.lowercased())", role.value, purpose.rawValue),
             ])
             let id: UUID = try stored[0].first!["id"]
